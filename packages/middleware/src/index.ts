@@ -1,0 +1,3 @@
+export * from './json-response.js'
+export * from './redis-pool.js'
+export * from './token-authorizer.js'
