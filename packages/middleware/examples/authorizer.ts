@@ -1,0 +1,14 @@
+import { tokenAuthorizer } from '@cubewalk/middleware'
+import middy from '@middy/core'
+import ssm from '@middy/ssm'
+
+export const handler = middy() // no handler body: the middleware answers
+  .use(
+    ssm({
+      fetchData: { tokens: process.env.TOKENS_PARAMETER_NAME ?? '/cubewalk/tokens' },
+      setToContext: true,
+      cacheExpiry: 5 * 60_000, // a removed token stops working within this TTL
+      cacheKey: 'cubewalk-tokens',
+    }),
+  )
+  .use(tokenAuthorizer({ tokensFromContext: 'tokens', pattern: /[A-Za-z0-9_-]{8,256}/ }))

@@ -1,0 +1,118 @@
+import type { MiddlewareObj, Request } from '@middy/core'
+import type { Context } from 'aws-lambda'
+import type { Cluster, Redis } from 'ioredis'
+import { isRedisTimeoutError, isRedisUnavailableError, serviceUnavailable } from './redis-pool/errors.js'
+import { type RedisPoolOptions, resolveRedisPoolConfig } from './redis-pool/options.js'
+import { closeAllEntries, lookupEntry, obtainEntry, type PoolEntry } from './redis-pool/pool.js'
+
+export { isRedisUnavailableError } from './redis-pool/errors.js'
+export {
+  type RedisPasswordProvider,
+  RedisPoolConfigError,
+  type RedisPoolNode,
+  type RedisPoolOptions,
+  redisPoolDefaults,
+} from './redis-pool/options.js'
+export { RedisNotReadyError, type RedisPoolClient } from './redis-pool/pool.js'
+
+/**
+ * What the middleware adds to the Lambda context: the client under `TKey` (default `redis`).
+ * `Context & RedisPoolContext` types `context.redis` as `Redis`; `RedisPoolContext<'redis', Cluster>` in
+ * cluster mode.
+ */
+export type RedisPoolContext<TKey extends string = 'redis', TClient extends Redis | Cluster = Redis> = {
+  [K in TKey]: TClient
+}
+
+/** The middleware's type: middy's `.use()` merges its context into the handler's. */
+export type RedisPoolMiddleware<
+  TKey extends string = 'redis',
+  TClient extends Redis | Cluster = Redis,
+> = MiddlewareObj<unknown, unknown, unknown, Context & RedisPoolContext<TKey, TClient>>
+
+type PoolRequest = Request<unknown, unknown, unknown, Context>
+
+// Context is a plain object per invocation; the key is only known at runtime.
+type WritableContext = Record<string, unknown>
+
+/**
+ * Middy middleware: one ioredis client (or Cluster) per endpoint per process, on `context[contextKey]`.
+ *
+ * The client is created on first use (or at init, unless `disablePrefetch`), reused by every later invocation and
+ * replaced only once it has ended; it is never closed at the end of an invocation. Connect and command timeouts
+ * are capped by the invocation's remaining time. Connection failures, in `before` or in the handler's commands,
+ * become an http-errors 503 `Service Unavailable` (cause: the original error); other errors pass through.
+ */
+export function redisPool<const TKey extends string = 'redis'>(
+  options: RedisPoolOptions<TKey> & { cluster: true },
+): RedisPoolMiddleware<TKey, Cluster>
+export function redisPool<const TKey extends string = 'redis'>(
+  options: RedisPoolOptions<TKey> & { cluster?: false },
+): RedisPoolMiddleware<TKey, Redis>
+export function redisPool<const TKey extends string = 'redis'>(
+  options: RedisPoolOptions<TKey>,
+): RedisPoolMiddleware<TKey, Redis | Cluster>
+export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddleware<string, Redis | Cluster> {
+  const config = resolveRedisPoolConfig(options)
+  // Everything the hot path needs, computed once per middleware instance.
+  const { key, contextKey, commandTimeout, connectTimeout, timeoutMargin } = config
+
+  if (!config.disablePrefetch) obtainEntry(config)
+
+  /** The time this invocation can still spend on Redis; unbounded without a Lambda context. */
+  const budgetOf = (context: Context): number =>
+    typeof context.getRemainingTimeInMillis === 'function'
+      ? context.getRemainingTimeInMillis() - timeoutMargin
+      : Number.POSITIVE_INFINITY
+
+  const applyBudget = (entry: PoolEntry, budget: number): void => {
+    entry.setTimeouts(
+      budget < commandTimeout ? Math.max(1, Math.floor(budget)) : commandTimeout,
+      budget < connectTimeout ? Math.max(1, Math.floor(budget)) : connectTimeout,
+    )
+  }
+
+  const redisPoolConnect = async (request: PoolRequest): Promise<void> => {
+    const budget = budgetOf(request.context)
+    const entry = obtainEntry(config)
+    applyBudget(entry, budget)
+    try {
+      await entry.ready(budget < connectTimeout ? Math.max(1, Math.floor(budget)) : connectTimeout)
+    } catch (cause) {
+      throw serviceUnavailable(cause)
+    }
+    ;(request.context as unknown as WritableContext)[contextKey] = entry.client
+  }
+
+  const redisPoolBefore = (request: PoolRequest): Promise<void> | undefined => {
+    const entry = lookupEntry(key)
+    // Warm path: a map lookup, a status check and two number compares; no await, no allocation.
+    if (entry === undefined || entry.client.status !== 'ready') return redisPoolConnect(request)
+    applyBudget(entry, budgetOf(request.context))
+    ;(request.context as unknown as WritableContext)[contextKey] = entry.client
+    return undefined
+  }
+
+  const redisPoolOnError = (request: PoolRequest): void => {
+    // Another middleware already answered, or it's not a Redis availability problem: not ours to touch.
+    if (request.response !== undefined || !isRedisUnavailableError(request.error)) return
+    if (isRedisTimeoutError(request.error)) lookupEntry(key)?.recycle()
+    request.error = serviceUnavailable(request.error)
+  }
+
+  return { before: redisPoolBefore, onError: redisPoolOnError }
+}
+
+/**
+ * The pooled client for these options without middy: the live registered one, or a new one (which connects in the
+ * background; commands queue until it is ready). Shares the registry with {@link redisPool}.
+ */
+export function getRedisClient(options: RedisPoolOptions<string> & { cluster: true }): Cluster
+export function getRedisClient(options: RedisPoolOptions<string> & { cluster?: false }): Redis
+export function getRedisClient(options: RedisPoolOptions<string>): Redis | Cluster
+export function getRedisClient(options: RedisPoolOptions<string>): Redis | Cluster {
+  return obtainEntry(resolveRedisPoolConfig(options)).client
+}
+
+/** Closes every pooled client (QUIT, bounded) and empties the registry: for tests and graceful shutdown. */
+export const closeRedisPool = (): Promise<void> => closeAllEntries()

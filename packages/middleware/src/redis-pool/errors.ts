@@ -1,0 +1,76 @@
+import createError from 'http-errors'
+
+// Socket-level failures: the server (or the path to it) is gone, refusing, or unreachable.
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  // Certificate checks that fail the TLS handshake: the server can't be used as configured.
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+])
+
+// ioredis's own errors when it can't get a command to a server and back.
+const unavailableNames = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'RedisNotReadyError'])
+
+const unavailableMessages = [
+  'Connection is closed.',
+  'Command timed out',
+  'Socket timeout.',
+  "Stream isn't writeable",
+  "Cluster isn't ready",
+  'Cluster is ended.',
+  'Cluster is disconnect',
+  'Connection is aborted',
+  'Connection is discarded',
+  'Command aborted due to connection close',
+  'Failed to refresh slots cache.',
+  'None of startup nodes is available',
+  'Too many Cluster redirections.',
+]
+
+// Server replies that mean "not now" (failover, cluster reconfiguration, loading, credentials being rotated),
+// never "your request is wrong".
+const unavailableReplies = /^(READONLY|CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|NOAUTH|WRONGPASS)\b/
+
+const field = (error: Error, key: string): unknown => (error as unknown as Record<string, unknown>)[key]
+
+/**
+ * True when `error` says Redis could not be reached or could not serve right now (connection refused, reset or
+ * closed, timeouts, retries exhausted, TLS failures, CLUSTERDOWN, READONLY, LOADING, ...). False for HTTP errors
+ * and for replies about the request itself (WRONGTYPE, syntax, script errors): those are the application's.
+ */
+export const isRedisUnavailableError = (error: unknown): boolean => {
+  if (!(error instanceof Error)) return false
+  if (typeof field(error, 'statusCode') === 'number' || typeof field(error, 'status') === 'number')
+    return false
+  const code = field(error, 'code')
+  if (typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('ERR_TLS_'))) return true
+  if (unavailableNames.has(error.name)) return true
+  const message = error.message
+  if (typeof message !== 'string') return false
+  if (error.name === 'ReplyError') return unavailableReplies.test(message)
+  for (const prefix of unavailableMessages) if (message.startsWith(prefix)) return true
+  return false
+}
+
+/** A command that got no answer in time: the connection itself may be dead. */
+export const isRedisTimeoutError = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.message === 'Command timed out' || error.message.startsWith('Socket timeout.'))
+
+/** The 503 the pool answers with; the client only sees `Service Unavailable`, the log gets `cause`. */
+export const serviceUnavailable = (cause: unknown): createError.HttpError<503> =>
+  createError(503, 'Service Unavailable', { cause })

@@ -1,0 +1,215 @@
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
+import { credentialConnector } from './credential-connector.js'
+import type { ResolvedRedisPoolConfig } from './options.js'
+
+export type RedisPoolClient = Redis | Cluster
+
+/** The connection did not become usable within the time the invocation could spend on it. */
+export class RedisNotReadyError extends Error {
+  readonly code = 'ETIMEDOUT'
+  constructor(ms: number, cause: Error | undefined) {
+    super(`Redis connection not ready within ${ms} ms`, cause === undefined ? undefined : { cause })
+    this.name = 'RedisNotReadyError'
+  }
+}
+
+const noop = (): void => {}
+const closedError = (): Error => new Error('Connection is closed.')
+
+/**
+ * ioredis's "Failed to refresh slots cache." keeps the reason (refused, TLS, AUTH...) in `lastNodeError`; expose
+ * it as `cause` too, which is what loggers (and the jsonResponse middleware) follow.
+ */
+const withNodeCause = (error: Error): Error => {
+  const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError
+  if (nodeError !== undefined && error.cause === undefined) error.cause = nodeError
+  return error
+}
+
+/** One registered client with the timeouts it currently runs with. */
+export class PoolEntry {
+  readonly client: RedisPoolClient
+  /** Last connection error since the client was last ready; the cause a 503 reports. */
+  lastError: Error | undefined
+  private commandTimeout: number
+  private connectTimeout: number
+
+  constructor(client: RedisPoolClient, commandTimeout: number, connectTimeout: number) {
+    this.client = client
+    this.commandTimeout = commandTimeout
+    this.connectTimeout = connectTimeout
+    // Without an 'error' listener ioredis prints every connection error to stderr.
+    client.on('error', (error: Error) => {
+      this.lastError = withNodeCause(error)
+    })
+    client.on('ready', () => {
+      this.lastError = undefined
+    })
+    if (client instanceof Cluster) {
+      client.on('node error', (error: Error) => {
+        this.lastError = error
+      })
+      // Nodes are created lazily (after MOVED, slot refreshes): give them the budget in force now.
+      client.on('+node', (node: Redis) => {
+        node.options.commandTimeout = this.commandTimeout
+        node.options.connectTimeout = this.connectTimeout
+      })
+    }
+  }
+
+  /** Ended clients never reconnect: the registry replaces them. */
+  get dead(): boolean {
+    return this.client.status === 'end'
+  }
+
+  /** Sets the per-command and connect timeouts ioredis reads on every command and every connect. */
+  setTimeouts(commandTimeout: number, connectTimeout: number): void {
+    if (commandTimeout === this.commandTimeout && connectTimeout === this.connectTimeout) return
+    this.commandTimeout = commandTimeout
+    this.connectTimeout = connectTimeout
+    const client = this.client
+    if (client instanceof Cluster) {
+      for (const node of client.nodes('all')) {
+        node.options.commandTimeout = commandTimeout
+        node.options.connectTimeout = connectTimeout
+      }
+    } else {
+      client.options.commandTimeout = commandTimeout
+      client.options.connectTimeout = connectTimeout
+    }
+  }
+
+  /** Resolves when the client is ready; rejects when it ends or `ms` pass first. */
+  ready(ms: number): Promise<void> {
+    const client = this.client
+    if (client.status === 'ready') return Promise.resolve()
+    if (client.status === 'end') return Promise.reject(this.lastError ?? closedError())
+    if (client.status === 'wait') client.connect().catch(noop)
+    return new Promise((resolve, reject) => {
+      const finish = (error?: Error): void => {
+        clearTimeout(timer)
+        client.off('ready', onReady)
+        client.off('end', onEnd)
+        if (error) reject(error)
+        else resolve()
+      }
+      const onReady = (): void => finish()
+      const onEnd = (): void => finish(this.lastError ?? closedError())
+      const timer = setTimeout(() => finish(new RedisNotReadyError(ms, this.lastError)), ms)
+      client.once('ready', onReady)
+      client.once('end', onEnd)
+    })
+  }
+
+  /**
+   * A command timed out: the socket may be half-open (peer gone without FIN/RST, as after a long Lambda freeze).
+   * Destroying it makes ioredis reconnect now instead of waiting for TCP to notice, so the next invocation gets
+   * a fresh connection. Cluster clients recover through their own MOVED/refresh logic.
+   */
+  recycle(): void {
+    const client = this.client
+    if (!(client instanceof Cluster) && client.status === 'ready') client.stream?.destroy()
+  }
+
+  /** QUIT when connected (bounded wait), otherwise disconnect; either way nothing reconnects afterwards. */
+  async close(timeoutMs = 1000): Promise<void> {
+    const client = this.client
+    if (client.status === 'end') return
+    const wasReady = client.status === 'ready'
+    let timer: NodeJS.Timeout | undefined
+    const ended = new Promise<boolean>((resolve) => {
+      client.once('end', () => resolve(true))
+      // A client between reconnect attempts has no socket left to close and may never emit 'end'.
+      timer = setTimeout(() => resolve(false), wasReady ? timeoutMs : 200)
+    })
+    if (wasReady) client.quit().catch(noop)
+    else client.disconnect()
+    const clean = await ended
+    clearTimeout(timer)
+    if (!clean) client.disconnect()
+  }
+}
+
+const reconnectOnReadOnly = (error: Error): 2 | false =>
+  // After a failover the old primary answers writes with READONLY: reconnect (the endpoint's DNS name now
+  // leads to the new primary) and send the failed command again there.
+  error.message.startsWith('READONLY') ? 2 : false
+
+/** Options every connection gets (each node's, in cluster mode). */
+const connectionOptions = (config: ResolvedRedisPoolConfig): RedisOptions => {
+  const options: RedisOptions = {
+    connectTimeout: config.connectTimeout,
+    commandTimeout: config.commandTimeout,
+    // Fail a queued command after one failed reconnect; the client ends after `reconnectAttempts` anyway.
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+  }
+  if (config.tls !== undefined) options.tls = config.tls
+  const { password, username } = config
+  if (typeof password === 'function') {
+    options.Connector = credentialConnector(password, username)
+  } else if (password !== undefined) {
+    options.password = password
+    if (username !== undefined) options.username = username
+  }
+  return options
+}
+
+const createClient = (config: ResolvedRedisPoolConfig): RedisPoolClient => {
+  const attempts = config.reconnectAttempts
+  if (!config.cluster) {
+    return new Redis({
+      host: config.host,
+      port: config.port,
+      db: config.db,
+      ...connectionOptions(config),
+      // Reconnect at once (a Lambda thaws to a dropped socket), then give up quickly: an ended client is
+      // replaced by a fresh one on the next invocation, so nothing keeps retrying in the background.
+      retryStrategy: (times: number) => (times > attempts ? null : (times - 1) * 50),
+      reconnectOnError: reconnectOnReadOnly,
+      ...config.redisOptions,
+    })
+  }
+  const clusterOptions: ClusterOptions = {
+    clusterRetryStrategy: (times: number) => (times > attempts ? null : times * 100),
+    slotsRefreshTimeout: Math.max(1000, config.connectTimeout),
+    enableOfflineQueue: true,
+    ...config.clusterOptions,
+    redisOptions: {
+      ...connectionOptions(config),
+      ...config.redisOptions,
+      ...config.clusterOptions.redisOptions,
+    },
+  }
+  // ElastiCache with TLS announces nodes by host name and its certificates name those hosts: resolving them to
+  // IPs first would fail the certificate check, so hand the names to the TLS socket unchanged.
+  if (config.tls !== undefined && config.clusterOptions.dnsLookup === undefined) {
+    clusterOptions.dnsLookup = (address, callback) => callback(null, address)
+  }
+  return new Cluster(
+    config.nodes.map((node) => ({ host: node.host, port: node.port })),
+    clusterOptions,
+  )
+}
+
+// One entry per endpoint for the whole process: module scope outlives invocations in a warm Lambda container.
+const registry = new Map<string, PoolEntry>()
+
+/** The live entry for `key`, if any (the middleware's hot path). */
+export const lookupEntry = (key: string): PoolEntry | undefined => registry.get(key)
+
+/** The entry for this endpoint: the registered one while it lives, otherwise a new client. */
+export const obtainEntry = (config: ResolvedRedisPoolConfig): PoolEntry => {
+  const existing = registry.get(config.key)
+  if (existing !== undefined && !existing.dead) return existing
+  const entry = new PoolEntry(createClient(config), config.commandTimeout, config.connectTimeout)
+  registry.set(config.key, entry)
+  return entry
+}
+
+/** Empties the registry and closes every client in it. */
+export const closeAllEntries = async (): Promise<void> => {
+  const entries = [...registry.values()]
+  registry.clear()
+  await Promise.all(entries.map((entry) => entry.close()))
+}

@@ -1,0 +1,62 @@
+// The published tarball: built code, types, README and LICENSE, nothing else, and every export resolvable.
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  exports: Record<string, string | Record<string, string>>
+  peerDependencies: Record<string, string>
+  dependencies: Record<string, string>
+}
+
+interface PackedFile {
+  path: string
+}
+
+let files: string[] = []
+
+beforeAll(() => {
+  execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'pipe' })
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: packageDir,
+    encoding: 'utf8',
+  })
+  const [packed] = JSON.parse(out) as Array<{ files: PackedFile[] }>
+  files = (packed?.files ?? []).map((f) => f.path).sort()
+}, 120_000)
+
+describe('@cubewalk/middleware tarball', () => {
+  it('holds only built code, types, README, LICENSE and package.json', () => {
+    const unexpected = files.filter(
+      (path) =>
+        !['package.json', 'README.md', 'LICENSE'].includes(path) && !/^dist\/.+\.(js|d\.ts)$/.test(path),
+    )
+    expect(unexpected).toEqual([])
+    expect(files).toEqual(
+      expect.arrayContaining(['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']),
+    )
+    expect(files.some((path) => path.includes('.test.'))).toBe(false)
+  })
+
+  it('ships a .d.ts beside every .js', () => {
+    const js = files.filter((path) => path.endsWith('.js'))
+    expect(js.length).toBeGreaterThan(0)
+    for (const path of js) expect(files).toContain(path.replace(/\.js$/, '.d.ts'))
+  })
+
+  it('points every export condition at a file in the tarball', () => {
+    const targets = Object.entries(manifest.exports).flatMap(([subpath, target]) =>
+      subpath === './package.json' ? [] : typeof target === 'string' ? [target] : Object.values(target),
+    )
+    expect(targets.length).toBeGreaterThan(0)
+    for (const target of targets) expect(files).toContain(target.replace(/^\.\//, ''))
+  })
+
+  it('keeps middy and ioredis as peers, not bundled dependencies', () => {
+    expect(Object.keys(manifest.peerDependencies)).toEqual(expect.arrayContaining(['@middy/core', 'ioredis']))
+    expect(Object.keys(manifest.dependencies)).not.toContain('ioredis')
+    expect(Object.keys(manifest.dependencies)).not.toContain('@middy/core')
+  })
+})

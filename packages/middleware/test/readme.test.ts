@@ -1,0 +1,72 @@
+// The README's examples are real code: typechecked from examples/, run here, and quoted verbatim in the README.
+import { readFileSync } from 'node:fs'
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { mockClient } from 'aws-sdk-client-mock'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { closeRedisPool } from '../src/index.js'
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+const example = (name: string) => readFileSync(new URL(`../examples/${name}`, import.meta.url), 'utf8')
+const context = (id: string) =>
+  ({ awsRequestId: id, getRemainingTimeInMillis: () => 3_000 }) as unknown as import('aws-lambda').Context
+
+describe('README examples', () => {
+  it.each(['authorizer.ts', 'blocks.ts'])('quotes examples/%s verbatim', (name) => {
+    expect(readme).toContain(example(name))
+  })
+
+  describe('running them', () => {
+    const ssm = mockClient(SSMClient)
+    beforeAll(() => {
+      process.env.REDIS_URL = inject('redisUrl')
+      process.env.AWS_REGION ??= 'eu-west-1'
+      process.env.TOKENS_PARAMETER_NAME = '/cubewalk/readme/tokens'
+      ssm.on(GetParametersCommand).resolves({
+        Parameters: [
+          {
+            Name: '/cubewalk/readme/tokens',
+            Value: JSON.stringify({ 'readme-game': 'readme-token-not-secret' }),
+          },
+        ],
+      })
+    })
+    afterAll(async () => {
+      ssm.restore()
+      await closeRedisPool()
+    })
+
+    it('authorizer: the named token is allowed stage-wide, another is Unauthorized', async () => {
+      const { handler } = await import('../examples/authorizer.js')
+      const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/cubewalkblocks'
+      const allowed = await handler(
+        { type: 'TOKEN', authorizationToken: 'readme-token-not-secret', methodArn },
+        context('readme-1') as never,
+      )
+      expect(allowed).toMatchObject({
+        principalId: 'readme-game',
+        policyDocument: {
+          Statement: [
+            { Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*' },
+          ],
+        },
+      })
+      await expect(
+        handler({ type: 'TOKEN', authorizationToken: 'arere', methodArn }, context('readme-2') as never),
+      ).rejects.toThrow(/^Unauthorized$/)
+    })
+
+    it('blocks: data becomes 200 JSON, a missing world becomes 400 JSON', async () => {
+      const { handler } = await import('../examples/blocks.js')
+      const event = (world?: string) =>
+        ({ pathParameters: world ? { world } : null }) as unknown as import('aws-lambda').APIGatewayProxyEvent
+      const ok = (await handler(event('readme-world'), context('readme-3') as never)) as unknown
+      expect(ok).toEqual({
+        statusCode: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ world: 'readme-world', blocks: null }),
+      })
+      const bad = (await handler(event(), context('readme-4') as never)) as unknown
+      expect(bad).toMatchObject({ statusCode: 400, body: JSON.stringify({ message: 'world is required' }) })
+    })
+  })
+})

@@ -1,0 +1,94 @@
+// Cluster mode against a local 3-master Redis Cluster: one Cluster client per process, commands on every shard.
+import { connectedClients, type RedisCluster, startCluster } from '@cubewalk/redis-harness'
+import type { Cluster } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { closeRedisPool, getRedisClient, redisPool } from '../src/redis-pool.js'
+import { lambdaWith } from './support/invoke.js'
+import { trackUnhandledRejections } from './support/unhandled-rejections.js'
+
+let cluster: RedisCluster
+
+beforeAll(async () => {
+  cluster = await startCluster(3)
+})
+
+afterEach(async () => {
+  await closeRedisPool()
+})
+
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+const seed = (): string => `redis://127.0.0.1:${cluster.nodes[0]?.port}`
+
+describe('redisPool: cluster mode', () => {
+  it('serves commands on every shard through one Cluster client reused by every invocation', async () => {
+    const clients = new Set<Cluster>()
+    const invoke = lambdaWith(redisPool({ url: seed(), cluster: true }), async (event, context) => {
+      clients.add(context.redis)
+      const { i } = event as { i: number }
+      // Different hash tags land in different slots, hence on different masters.
+      await context.redis.set(`{c${i}}:value`, String(i))
+      return context.redis.get(`{c${i}}:value`)
+    })
+    for (let i = 0; i < 200; i++) {
+      expect(await invoke(6000, { i })).toMatchObject({ statusCode: 200, body: String(i) })
+    }
+    expect(clients.size).toBe(1)
+    const [client] = clients
+    expect(client?.status).toBe('ready')
+    expect(client?.isCluster).toBe(true)
+
+    // Every master holds some of the keys, and each has exactly one connection from the pool once the
+    // transient slot-refresh connections are gone.
+    for (const node of cluster.nodes) {
+      expect(Number(await node.cli('DBSIZE'))).toBeGreaterThan(0)
+    }
+    for (const node of cluster.nodes) {
+      await vi.waitFor(async () => expect(await connectedClients(node)).toBe(1), { timeout: 5000 })
+    }
+  })
+
+  it('extra seed nodes name the same cluster endpoint whatever their order', () => {
+    const [a, b, c] = cluster.startupNodes
+    if (!a || !b || !c) throw new Error('cluster has fewer than 3 nodes')
+    const one = getRedisClient({ host: a.host, port: a.port, cluster: true, nodes: [b, c] })
+    const two = getRedisClient({ host: a.host, port: a.port, cluster: true, nodes: [c, b] })
+    expect(one).toBe(two)
+    expect(one.isCluster).toBe(true)
+  })
+
+  it('applies the invocation budget to every node connection', async () => {
+    const seen: number[][] = []
+    const invoke = lambdaWith(redisPool({ url: seed(), cluster: true }), async (_event, context) => {
+      await Promise.all([0, 1, 2, 3, 4, 5].map((n) => context.redis.get(`{b${n}}:x`)))
+      seen.push(context.redis.nodes('all').map((node) => node.options.commandTimeout ?? -1))
+      return null
+    })
+    await invoke(10_000)
+    await invoke(300)
+    await invoke(10_000)
+    expect(seen[0]?.length).toBe(3)
+    expect(new Set(seen[0])).toEqual(new Set([500]))
+    for (const timeout of seen[1] ?? []) expect(timeout).toBeLessThanOrEqual(250)
+    expect(new Set(seen[2])).toEqual(new Set([500]))
+  })
+
+  it('answers 503 quickly when the whole cluster is unreachable', async () => {
+    const rejections = trackUnhandledRejections()
+    const invoke = lambdaWith(
+      // A seed where nothing listens: the configuration endpoint is down.
+      redisPool({ host: '127.0.0.1', port: 1, cluster: true, disablePrefetch: true }),
+      async (_event, context) => context.redis.get('{x}:y'),
+    )
+    const cold = await invoke()
+    expect(cold).toMatchObject({ statusCode: 503, body: { message: 'Service Unavailable' } })
+    expect(cold.ms).toBeLessThan(1000)
+    const short = await invoke(300)
+    expect(short).toMatchObject({ statusCode: 503 })
+    expect(short.ms).toBeLessThan(300 - 10)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(rejections.stop()).toEqual([])
+  })
+})
