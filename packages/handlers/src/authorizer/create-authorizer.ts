@@ -1,0 +1,47 @@
+// The TOKEN authorizer Lambda: API Gateway hands it the `token` header, it answers Allow (for the whole stage)
+// or throws `Unauthorized` (401). Tokens live in one SSM parameter as JSON {"<name>": "<token>"}; several names
+// let a token be rotated without downtime, and the name becomes the principalId the blocks Lambda records.
+//
+// Deliberately absent: a Redis client (this function runs outside the VPC and never needs one) and
+// @middy/http-error-handler (it would turn `Unauthorized` into a 500, middy issue #1201).
+import { type TokenAuthorizerEvent, type TokenAuthorizerResult, tokenAuthorizer } from '@cubewalk/middleware'
+import middy from '@middy/core'
+import ssm from '@middy/ssm'
+import type { Context } from 'aws-lambda'
+import type { AuthorizerConfig } from '../config.js'
+
+export interface AuthorizerOverrides {
+  /** @middy/ssm's cache slot; tests give each instance its own so they don't share fetched tokens. */
+  readonly cacheKey?: string
+}
+
+/** The context key @middy/ssm writes the parsed token map to (setToContext) and tokenAuthorizer reads. */
+const tokensContextKey = 'tokens'
+
+/** The signature from outside: a plain Lambda context goes in (@middy/ssm adds `tokens` to it). */
+export type AuthorizerLambdaHandler = (
+  event: TokenAuthorizerEvent,
+  context: Context,
+) => Promise<TokenAuthorizerResult>
+
+export const createAuthorizer = (
+  config: AuthorizerConfig,
+  overrides: AuthorizerOverrides = {},
+): AuthorizerLambdaHandler =>
+  middy<TokenAuthorizerEvent, TokenAuthorizerResult>()
+    .use(
+      ssm({
+        fetchData: { [tokensContextKey]: config.tokensParameterName },
+        // Finite, so a rotated token is picked up without a redeploy; @middy/ssm would otherwise cache forever.
+        // The default prefetch fetches during cold start, overlapping the init rather than the first request.
+        cacheExpiry: config.tokensCacheExpiryMs,
+        cacheKey: overrides.cacheKey ?? 'cubewalk-tokens',
+        setToContext: true,
+      }),
+    )
+    .use(
+      tokenAuthorizer({
+        tokensFromContext: tokensContextKey,
+        ...(config.tokenPattern === undefined ? {} : { pattern: config.tokenPattern }),
+      }),
+    ) as unknown as AuthorizerLambdaHandler

@@ -1,0 +1,58 @@
+// The blocks API Lambda: every route of the blocks table in one function, so one warm Redis connection
+// serves them all. Reading order of the pipeline (middy runs `before` top-down, `after`/`onError` bottom-up):
+//
+//   httpCors             preflight (OPTIONS) answered here, before Redis is touched; CORS headers on every
+//                        response. It comes before jsonResponse so that its after/onError run last and also
+//                        decorate the JSON error responses (otherwise a browser could not read them).
+//   jsonResponse         plain data → 200 JSON; every error → JSON {"message"} (4xx shown, 5xx logged)
+//   httpHeaderNormalizer lower-case header names, so routes read `if-match` whatever the client sent
+//   redisPool            the shared client on context.redis; connection failures → 503
+//   router               router.ts → routes/*.ts → store.ts (+ keys.ts, lua.ts)
+import { type JsonResponseLogger, jsonResponse, redisPool } from '@cubewalk/middleware'
+import middy from '@middy/core'
+import httpCors from '@middy/http-cors'
+import httpHeaderNormalizer from '@middy/http-header-normalizer'
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda'
+import type { BlocksConfig } from '../config.js'
+import { elastiCacheIamAuth } from '../elasticache-iam-auth.js'
+import type { BlocksContext } from './context.js'
+import { blocksRouter } from './router.js'
+
+export interface BlocksHandlerOptions {
+  /** Where 5xx causes are logged (one JSON line each, with the request id). Default: console.error. */
+  readonly logger?: JsonResponseLogger
+}
+
+/**
+ * The Lambda signature the function has from outside: a plain Lambda context goes in (redisPool adds `redis`
+ * to it), a proxy result comes out.
+ */
+export type BlocksLambdaHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+) => Promise<APIGatewayProxyResult>
+
+export const createBlocksHandler = (
+  config: BlocksConfig,
+  options: BlocksHandlerOptions = {},
+): BlocksLambdaHandler =>
+  middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, BlocksContext>()
+    .use(
+      httpCors({
+        origins: [...config.corsOrigins],
+        headers: 'Content-Type, token, If-Match, If-None-Match',
+        methods: 'GET, PUT, PATCH, DELETE, OPTIONS',
+        exposeHeaders: 'ETag',
+        maxAge: 600,
+        disableBeforePreflightResponse: false,
+      }),
+    )
+    .use(jsonResponse(options.logger === undefined ? {} : { logger: options.logger }))
+    .use(httpHeaderNormalizer())
+    .use(
+      redisPool({
+        ...config.redis,
+        ...(config.iamAuth === undefined ? {} : { password: elastiCacheIamAuth(config.iamAuth) }),
+      }),
+    )
+    .handler(blocksRouter) as unknown as BlocksLambdaHandler
