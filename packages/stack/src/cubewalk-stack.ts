@@ -1,0 +1,173 @@
+import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib'
+import { SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2'
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs'
+import { RetentionDays } from 'aws-cdk-lib/aws-logs'
+import type { Construct } from 'constructs'
+import { BlocksApi } from './blocks-api.js'
+import { Cache } from './cache.js'
+import { handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
+import { authorizerEnvironment, blocksEnvironment } from './handler-environment.js'
+import { Network } from './network.js'
+import { NodeFunction } from './node-function.js'
+import { cacheResourceNames, defaultTokensParameterName } from './resource-names.js'
+import { tokenValidationRegex } from './token-pattern.js'
+import { TokensParameter } from './tokens-parameter.js'
+
+export interface CubewalkStackProps extends StackProps {
+  /** ElastiCache Serverless (Valkey) instead of the node-based replication group. Default false. */
+  readonly serverlessCache?: boolean
+  /** Node type of the replication group (primary + replica). Default `cache.t4g.micro`. */
+  readonly cacheNodeType?: string
+  /** Valkey version of the replication group. Default `8.0`. */
+  readonly cacheEngineVersion?: string
+  /** Serverless caps: stored data in GB (default 10) and ElastiCache Processing Units per second (default 10000). */
+  readonly serverlessMaxDataStorageGb?: number
+  readonly serverlessMaxEcpuPerSecond?: number
+  /** Daily cache snapshots kept, 0 for none. Default 1. */
+  readonly cacheSnapshotRetentionDays?: number
+  /**
+   * ACL rules of the blocks function's cache user. Default: keys under `cubewalk:` only, every command except the
+   * `@dangerous` ones (FLUSHALL, KEYS, CONFIG, ...) but with INFO, which the client's ready check sends.
+   */
+  readonly cacheAccessString?: string
+  /** How long API Gateway caches an authorizer decision per token. Default 300 s (0 = off, at most 3600 s). */
+  readonly authorizerResultsCacheTtl?: Duration
+  /** How long the authorizer reuses the tokens it read from SSM. Default 300 s. */
+  readonly tokensCacheTtl?: Duration
+  /** Stage-wide throttling: requests per second (default 100) and burst (default 200). */
+  readonly throttlingRateLimit?: number
+  readonly throttlingBurstLimit?: number
+  /** Origins browsers may call the API from. Default `['*']`. */
+  readonly corsAllowOrigins?: readonly string[]
+  /** Retention of every log group of the stack. Default one month. */
+  readonly logRetention?: RetentionDays
+  /** SSM parameter holding the tokens. Default `/<stack name>/tokens`. */
+  readonly tokensParameterName?: string
+  /** Name of the token generated on first deploy. Default `initial`. */
+  readonly initialTokenName?: string
+  /** Create API Gateway's account-wide CloudWatch role (see BlocksApiProps.cloudWatchRole). Default true. */
+  readonly apiGatewayCloudWatchRole?: boolean
+  /** esbuild options of every function. Default: packages/handlers/bundling.mjs, mapped to NodejsFunction's. */
+  readonly bundling?: BundlingOptions
+}
+
+export const defaultCacheAccessString = 'on ~cubewalk:* +@all -@dangerous +info'
+
+/**
+ * The whole cubewalk system: VPC, Valkey, the two functions, the REST API with its TOKEN authorizer, and the tokens
+ * parameter with a generated token. Environment-agnostic: no lookups, so it synthesizes offline.
+ */
+export class CubewalkStack extends Stack {
+  readonly network: Network
+  readonly cache: Cache
+  readonly blocks: NodeFunction
+  readonly authorizer: NodeFunction
+  readonly tokens: TokensParameter
+  readonly api: BlocksApi
+
+  constructor(scope: Construct, id: string, props: CubewalkStackProps = {}) {
+    super(scope, id, props)
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH
+    const bundling = props.bundling ?? loadHandlerBundling()
+    const tokenName = props.initialTokenName ?? 'initial'
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(tokenName)) {
+      throw new Error('initialTokenName must be 1 to 64 letters, digits, dots, dashes or underscores')
+    }
+
+    this.network = new Network(this, 'Network', { logRetention })
+    const { vpc } = this.network
+
+    this.cache = new Cache(this, 'Cache', {
+      vpc,
+      names: cacheResourceNames(this.stackName),
+      serverless: props.serverlessCache ?? false,
+      nodeType: props.cacheNodeType ?? 'cache.t4g.micro',
+      engineVersion: props.cacheEngineVersion ?? '8.0',
+      serverlessMajorEngineVersion: '8',
+      serverlessMaxDataStorageGb: props.serverlessMaxDataStorageGb ?? 10,
+      serverlessMaxEcpuPerSecond: props.serverlessMaxEcpuPerSecond ?? 10_000,
+      snapshotRetentionDays: props.cacheSnapshotRetentionDays ?? 1,
+      accessString: props.cacheAccessString ?? defaultCacheAccessString,
+    })
+
+    this.tokens = new TokensParameter(this, 'Tokens', {
+      parameterName: props.tokensParameterName ?? defaultTokensParameterName(this.stackName),
+      tokenName,
+      bundling,
+      logRetention,
+    })
+
+    const blocksSecurityGroup = new SecurityGroup(this, 'BlocksSecurityGroup', {
+      vpc,
+      description: 'cubewalk blocks function: out to the cache port only',
+      allowAllOutbound: false,
+    })
+    this.cache.allowFrom(blocksSecurityGroup, 'cubewalk blocks function')
+
+    const corsAllowOrigins = props.corsAllowOrigins ?? ['*']
+    this.blocks = new NodeFunction(this, 'Blocks', {
+      entry: handlerEntryPoint('blocks'),
+      description: 'cubewalk blocks API (world chunks in Valkey)',
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      bundling,
+      logRetention,
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [blocksSecurityGroup],
+      environment: blocksEnvironment({ cache: this.cache, corsAllowOrigins }),
+    })
+    this.cache.grantConnect(this.blocks.role)
+
+    this.authorizer = new NodeFunction(this, 'Authorizer', {
+      entry: handlerEntryPoint('authorizer'),
+      description: 'cubewalk TOKEN authorizer (tokens from SSM)',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      bundling,
+      logRetention,
+      environment: authorizerEnvironment({
+        tokensParameterName: this.tokens.parameterName,
+        tokensCacheTtl: props.tokensCacheTtl ?? Duration.seconds(300),
+        tokenPattern: tokenValidationRegex,
+      }),
+    })
+    this.tokens.grantRead(this.authorizer.role)
+
+    this.api = new BlocksApi(this, 'Api', {
+      blocksFunction: this.blocks.function,
+      authorizerFunction: this.authorizer.function,
+      tokenValidationRegex,
+      authorizerResultsCacheTtl: props.authorizerResultsCacheTtl ?? Duration.seconds(300),
+      throttlingRateLimit: props.throttlingRateLimit ?? 100,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+      corsAllowOrigins,
+      logRetention,
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
+    })
+    // The API is usable when the deploy ends: the tokens parameter exists before the stage goes live.
+    this.api.api.deploymentStage.node.addDependency(this.tokens)
+
+    const readToken = Fn.join('', [
+      `aws ssm get-parameter --name ${this.tokens.parameterName} --with-decryption --region `,
+      Aws.REGION,
+      ` --query Parameter.Value --output text | jq -r '.["${tokenName}"]'`,
+    ])
+    new CfnOutput(this, 'BlocksUrl', {
+      description: 'The blocks API (GET lists the worlds)',
+      value: this.api.blocksUrl,
+    })
+    new CfnOutput(this, 'TokensParameter', {
+      description: 'SSM SecureString parameter holding the tokens (JSON name -> token)',
+      value: this.tokens.parameterName,
+    })
+    new CfnOutput(this, 'ReadTokenCommand', {
+      description: `Prints the token named ${tokenName} (needs the AWS CLI and jq)`,
+      value: readToken,
+    })
+    new CfnOutput(this, 'CurlCommand', {
+      description: 'Calls the API with that token',
+      value: Fn.join('', ['curl -H "token: $(', readToken, ')" ', this.api.blocksUrl]),
+    })
+  }
+}

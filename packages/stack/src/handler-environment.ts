@@ -1,0 +1,50 @@
+import type { Duration } from 'aws-cdk-lib'
+import { ENV } from '../../handlers/src/config.js'
+import type { Cache } from './cache.js'
+
+/**
+ * The ElastiCache IAM authentication variables of the blocks function (names from the handlers' contract). No
+ * password is ever configured: with these set, the function signs a fresh IAM token on every connect
+ * (packages/handlers/src/elasticache-iam-auth.ts). Grouped here for the local runner, which removes them.
+ */
+export const IAM_AUTH_ENV = {
+  /** ElastiCache user id = ACL user name sent with AUTH. */
+  redisUsername: ENV.redisUsername,
+  /** Replication group id or serverless cache name: the host of the signed token. Set = IAM auth on. */
+  redisIamAuthCacheName: ENV.redisIamAuthCacheName,
+  /** `true` when the cache is ElastiCache Serverless (the token then carries ResourceType=ServerlessCache). */
+  redisIamAuthServerless: ENV.redisIamAuthServerless,
+} as const
+
+export interface BlocksEnvironmentProps {
+  readonly cache: Cache
+  readonly corsAllowOrigins: readonly string[]
+}
+
+/** What the blocks function reads (packages/handlers/src/config.ts), for the cache this stack built. */
+export const blocksEnvironment = ({
+  cache,
+  corsAllowOrigins,
+}: BlocksEnvironmentProps): Record<string, string> => ({
+  [ENV.redisHost]: cache.endpointAddress,
+  [ENV.redisPort]: cache.endpointPort,
+  [ENV.redisTls]: 'true',
+  [ENV.redisCluster]: String(cache.clusterMode),
+  [ENV.corsAllowedOrigins]: corsAllowOrigins.join(','),
+  [ENV.redisUsername]: cache.userId,
+  [ENV.redisIamAuthCacheName]: cache.cacheId,
+  [ENV.redisIamAuthServerless]: String(cache.serverless),
+})
+
+export interface AuthorizerEnvironmentProps {
+  readonly tokensParameterName: string
+  readonly tokensCacheTtl: Duration
+  readonly tokenPattern: string
+}
+
+/** What the authorizer reads: where the tokens are, how long to reuse them, and the shape a token must have. */
+export const authorizerEnvironment = (props: AuthorizerEnvironmentProps): Record<string, string> => ({
+  [ENV.tokensParameterName]: props.tokensParameterName,
+  [ENV.tokensCacheTtlSeconds]: String(props.tokensCacheTtl.toSeconds()),
+  [ENV.tokenPattern]: props.tokenPattern,
+})
