@@ -8,7 +8,7 @@ import {
   tokenAuthorizer,
 } from '../src/token-authorizer.js'
 
-// The recorded event of /work/shared/fixtures/apigw-rest/authorizer-token.json (a real API Gateway TOKEN
+// The recorded event of fixtures/apigw-rest/authorizer-token.json (a real API Gateway TOKEN
 // authorizer event, published with Powertools for AWS Lambda), inlined so the test needs nothing outside the repo.
 const fixture = {
   type: 'TOKEN',

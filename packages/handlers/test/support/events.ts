@@ -3,9 +3,10 @@
 // without the stage (requestContext.path has it), pathParameters of a greedy resource, authorizer context.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda'
 
-export const fixtureDir = '/work/shared/fixtures/apigw-rest'
+export const fixtureDir = fileURLToPath(new URL('../../../../fixtures/apigw-rest', import.meta.url))
 
 export const readFixture = <T>(name: string): T =>
   JSON.parse(readFileSync(`${fixtureDir}/${name}`, 'utf8')) as T
