@@ -5,7 +5,7 @@ import { isRedisTimeoutError, isRedisUnavailableError, serviceUnavailable } from
 import { type RedisPoolOptions, resolveRedisPoolConfig } from './redis-pool/options.js'
 import { closeAllEntries, lookupEntry, obtainEntry, type PoolEntry } from './redis-pool/pool.js'
 
-export { isRedisUnavailableError } from './redis-pool/errors.js'
+export { isRedisUnavailableError, ServiceUnavailableError } from './redis-pool/errors.js'
 export {
   type RedisPasswordProvider,
   RedisPoolConfigError,

@@ -14,6 +14,7 @@ import {
   type RedisPoolContext,
   redisPool,
   redisPoolDefaults,
+  ServiceUnavailableError,
 } from '../src/redis-pool.js'
 import { lambdaWith } from './support/invoke.js'
 import { lambdaContext } from './support/lambda-context.js'
@@ -247,6 +248,9 @@ describe('redisPool: which errors become 503', () => {
       expose: false,
     })
     expect(cause).toMatchObject({ status: 503, cause: { message: 'Connection is closed.' } })
+    // http-errors-aware code (middy's http-error-handler, Express-style handlers) sees an HTTP error.
+    expect(createError.isHttpError(cause)).toBe(true)
+    expect(cause).toBeInstanceOf(ServiceUnavailableError)
   })
 
   it.each([

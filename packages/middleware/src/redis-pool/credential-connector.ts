@@ -1,7 +1,12 @@
-import { connect as netConnect, Socket } from 'node:net'
-import { type ConnectionOptions, connect as tlsConnect } from 'node:tls'
+import type { Socket } from 'node:net'
+import type { ConnectionOptions } from 'node:tls'
 import { AbstractConnector, type RedisOptions } from 'ioredis'
 import type { RedisPasswordProvider } from './options.js'
+
+// Fetched when a connection is opened, not imported: an ESM `import` of node:net/node:tls builds their ESM
+// facades, ≈3 ms of every Lambda's cold start even though ioredis has already loaded them (docs/benchmarks.md).
+const net = () => process.getBuiltinModule('node:net')
+const tlsModule = () => process.getBuiltinModule('node:tls')
 
 type NetStream = Awaited<ReturnType<AbstractConnector['connect']>>
 type ConnectorConstructor = NonNullable<RedisOptions['Connector']>
@@ -138,7 +143,7 @@ export const credentialConnector = (
         if (typeof password !== 'string') throw new TypeError('the password provider must return a string')
         // Gave up (timeout) or disconnect() was called while the provider ran: open no socket at all.
         if (state.timedOut || !this.connecting) return
-        const stream = tls ? tlsConnect({ host, port, ...tls }) : netConnect({ host, port })
+        const stream = tls ? tlsModule().connect({ host, port, ...tls }) : net().connect({ host, port })
         state.stream = stream
         this.stream = stream
         await connected(stream, tls !== undefined)
@@ -160,7 +165,7 @@ export const credentialConnector = (
         throw new Error(closedMessage)
       }
       if (stream === undefined || stream.destroyed) {
-        const dead = stream ?? new Socket()
+        const dead = stream ?? new (net().Socket)()
         dead.destroy()
         return dead
       }
