@@ -1,0 +1,263 @@
+// Benchmarks `npm start` (issue 5): the runner against a bare node:http server calling the same blocks handler
+// with the same Redis, then a 30 s load with the runner's RSS sampled, then a burst of 60 parallel requests the
+// moment a fresh runner is ready (every instance cold). Prints a summary; not part of `npm test`.
+//
+// Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
+//   node bench/local-throughput.mjs [--assembly cdk.out] [--duration 10] [--rounds 2] [--load 30] [--connections 50]
+import './local-ts-hook.mjs'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+
+const { loadStack } = await import('../src/local/cloud-assembly.ts')
+const { IntrinsicResolver } = await import('../src/local/intrinsics.ts')
+const { buildApiModel } = await import('../src/local/api-model.ts')
+const { matchResource, methodFor } = await import('../src/local/router.ts')
+const { freePort, startLocalRedis } = await import('../src/local/local-redis.ts')
+const { localEnvironmentOverrides } = await import('../src/local/local-wiring.ts')
+const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
+
+const stackDir = fileURLToPath(new URL('../', import.meta.url))
+const { values } = parseArgs({
+  options: {
+    assembly: { type: 'string', default: resolve(stackDir, 'cdk.out') },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    load: { type: 'string', default: '30' },
+    connections: { type: 'string', default: '50' },
+    burst: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '5' },
+    // Extra `npm start` options for the runner, e.g. --runner-arg=--concurrency=4 --runner-arg=--isolation=thread
+    'runner-arg': { type: 'string', multiple: true, default: [] },
+    // Node flags of the runner process; the default is what `npm start` uses (see docs/local.md).
+    'runner-node-arg': { type: 'string', multiple: true, default: ['--max-semi-space-size=16'] },
+  },
+})
+const duration = Number(values.duration)
+const connections = Number(values.connections)
+const TOKEN = 'cubewalk-allow'
+const CHUNK = '/prod/cubewalkblocks/bench/chunks/1,2,3'
+
+const children = new Set()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+function startChild(args, env, stdout = 'ignore') {
+  const child = spawn(process.execPath, args, {
+    cwd: stackDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', stdout, 'inherit'],
+  })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null) return
+  const gone = new Promise((r) => child.once('exit', r))
+  child.kill('SIGTERM')
+  await gone
+}
+
+function http(method, port, path, body) {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers: { token: TOKEN, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = ''
+        res.on('data', (c) => {
+          text += c
+        })
+        res.on('end', () => resolvePromise({ status: res.statusCode, text }))
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+async function waitUntil(check, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      if (await check()) return
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${what} not ready in time`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+async function cannon(port, seconds) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${CHUNK}`,
+    connections,
+    duration: seconds,
+    headers: { token: TOKEN },
+  })
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+// The blocks function, its asset and its local environment, from the template as the runner sees it.
+const stack = loadStack(values.assembly)
+const redis = await startLocalRedis()
+const resolver = new IntrinsicResolver(stack.template, stack.stackName, DEFAULT_IDENTITY)
+const model = buildApiModel(stack, resolver)
+const api = model.apis[0]
+const method = methodFor(matchResource(api.root, '/cubewalkblocks/bench/chunks/1,2,3').node, 'GET')
+const blocks = model.functions.get(method.integration.functionLogicalId)
+const bareEnv = { ...blocks.environment, AWS_REGION: DEFAULT_IDENTITY.region }
+for (const [name, value] of Object.entries(localEnvironmentOverrides(blocks, { redisUrl: redis.url }))) {
+  if (value === null) delete bareEnv[name]
+  else bareEnv[name] = value
+}
+delete bareEnv.NODE_OPTIONS
+
+const runnerArgs = (port) => [
+  ...values['runner-node-arg'],
+  'bin/start.mjs',
+  '--assembly',
+  values.assembly,
+  '--port',
+  String(port),
+  '--quiet-functions',
+  ...values['runner-arg'],
+]
+const runnerPort = await freePort()
+const runner = startChild(runnerArgs(runnerPort), { REDIS_URL: redis.url })
+await waitUntil(async () => (await http('GET', runnerPort, '/prod/cubewalkblocks')).status === 200, 'runner')
+const barePort = await freePort()
+const bare = startChild(['bench/local-bare-server.mjs', blocks.codeDir, String(barePort)], bareEnv)
+await waitUntil(async () => (await http('GET', barePort, CHUNK)).status !== undefined, 'bare server')
+
+const blocksBody = JSON.stringify({ blocks: Buffer.alloc(4096, 7).toString('base64') })
+const put = await http('PUT', runnerPort, CHUNK, blocksBody)
+if (put.status !== 200) throw new Error(`seeding the chunk failed: ${put.status} ${put.text}`)
+for (const port of [runnerPort, barePort]) {
+  const check = await http('GET', port, CHUNK)
+  if (check.status !== 200 || !check.text.includes('"blocks"'))
+    throw new Error(`GET on ${port}: ${check.status}`)
+}
+
+const warmup = Number(values.warmup)
+console.error(
+  `warm-up (${warmup} s each), then ${values.rounds} rounds of ${duration} s per server at ${connections} connections`,
+)
+await cannon(runnerPort, warmup)
+await cannon(barePort, warmup)
+const rounds = []
+for (let i = 0; i < Number(values.rounds); i++) {
+  const viaRunner = await cannon(runnerPort, duration)
+  const viaBare = await cannon(barePort, duration)
+  rounds.push({ runner: viaRunner, bare: viaBare })
+  console.error(
+    `round ${i + 1}: runner ${viaRunner.rps.toFixed(0)} req/s, bare ${viaBare.rps.toFixed(0)} req/s`,
+  )
+}
+await stopChild(bare)
+const runnerRps = median(rounds.map((r) => r.runner.rps))
+const bareRps = median(rounds.map((r) => r.bare.rps))
+
+console.error(`load: ${values.load} s at ${connections} connections through the runner, RSS sampled`)
+let maxRss = rssMb(runner.pid)
+const sampler = setInterval(() => {
+  maxRss = Math.max(maxRss, rssMb(runner.pid))
+}, 250)
+const load = await cannon(runnerPort, Number(values.load))
+clearInterval(sampler)
+maxRss = Math.max(maxRss, rssMb(runner.pid))
+await stopChild(runner)
+
+console.error(`burst: ${values.burst} parallel requests the moment a fresh runner is ready`)
+const burstPort = await freePort()
+const fresh = startChild(runnerArgs(burstPort), { REDIS_URL: redis.url }, 'pipe')
+let freshOut = ''
+fresh.stdout.on('data', (chunk) => {
+  freshOut += chunk
+})
+// A route that does not exist answers 403 without invoking anything: the runner is up, every instance still cold.
+await waitUntil(
+  async () => (await http('GET', burstPort, '/prod/ready-probe')).status === 403,
+  'fresh runner',
+)
+const burstStarted = performance.now()
+const burst = await Promise.all(
+  Array.from({ length: Number(values.burst) }, async () => {
+    const started = performance.now()
+    const res = await http('GET', burstPort, CHUNK)
+    const ok = res.status === 200 && JSON.parse(res.text).blocks === Buffer.alloc(4096, 7).toString('base64')
+    return { status: res.status, ok, ms: performance.now() - started }
+  }),
+)
+const burstWall = performance.now() - burstStarted
+await new Promise((r) => setTimeout(r, 100))
+await stopChild(fresh)
+await redis.stop()
+
+const coldStarts = (name) =>
+  freshOut
+    .split('\n')
+    .filter((l) => l.startsWith('REPORT') && l.includes(name) && l.includes('Init Duration')).length
+const summary = {
+  node: process.version,
+  runnerArgs: [...values['runner-node-arg'], ...values['runner-arg']],
+  connections,
+  throughput: {
+    runnerRps: Math.round(runnerRps),
+    bareRps: Math.round(bareRps),
+    ratio: Number((runnerRps / bareRps).toFixed(3)),
+    rounds,
+  },
+  load: { seconds: Number(values.load), ...load, maxRssMb: Math.round(maxRss) },
+  burst: {
+    requests: burst.length,
+    correct: burst.filter((b) => b.ok).length,
+    fiveXx: burst.filter((b) => b.status >= 500).length,
+    statuses: [...new Set(burst.map((b) => b.status))],
+    maxMs: Math.round(Math.max(...burst.map((b) => b.ms))),
+    wallMs: Math.round(burstWall),
+    coldStarts: {
+      blocks: coldStarts(blocks.name),
+      authorizer: freshOut
+        .split('\n')
+        .filter((l) => l.startsWith('REPORT') && !l.includes(blocks.name) && l.includes('Init Duration'))
+        .length,
+    },
+  },
+}
+console.log(JSON.stringify(summary, null, 2))
+const goals = {
+  'ratio >= 0.70': summary.throughput.ratio >= 0.7,
+  'load: zero errors': load.errors === 0,
+  'load: zero non-2xx': load.non2xx === 0,
+  'load: RSS < 500 MB': summary.load.maxRssMb < 500,
+  'burst: all correct, none 5xx': summary.burst.correct === burst.length && summary.burst.fiveXx === 0,
+}
+for (const [goal, met] of Object.entries(goals)) console.error(`${met ? 'PASS' : 'FAIL'}  ${goal}`)
+process.exit(Object.values(goals).every(Boolean) ? 0 : 1)

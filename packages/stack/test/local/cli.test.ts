@@ -1,0 +1,121 @@
+// `npm start` as a user runs it: the bin script in a child process. It prints the URL, token and curls;
+// fails clearly with a non-zero exit when the port is taken or redis-server is missing; and SIGTERM stops
+// it with every child process gone.
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer, type Server } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pingRedis } from '../../src/local/local-redis.js'
+import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
+import { call } from './http-client.js'
+
+const startScript = fileURLToPath(new URL('../../bin/start.mjs', import.meta.url))
+
+let assembly: FixtureAssembly
+beforeAll(() => {
+  assembly = writeFixtureAssembly()
+})
+afterAll(() => assembly.remove())
+
+interface Started {
+  child: ChildProcess
+  output: () => string
+  exited: Promise<number | null>
+}
+
+function start(args: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(
+    process.execPath,
+    [startScript, '--assembly', assembly.dir, '--quiet-functions', ...args],
+    {
+      env: { ...process.env, REDIS_URL: '', PORT: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, output: () => output, exited }
+}
+
+async function waitFor(started: Started, text: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!started.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`"${text}" never printed; output:\n${started.output()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('npm start (bin/start.mjs)', () => {
+  it('prints URL, token and curls, logs each request, and SIGTERM leaves no process behind', async () => {
+    const started = start(['--port', '0'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const text = started.output()
+      const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(text)?.[1] as string
+      const redisPort = Number(/Redis {3}redis:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1])
+      expect(origin).toBeDefined()
+      expect(text).toContain('token   cubewalk-allow')
+      expect(text).toContain(`curl -X GET -H 'token:cubewalk-allow' ${origin}/prod/cubewalkblocks`)
+      expect(text).toContain(`curl -X GET -H 'token:arere' ${origin}/prod/cubewalkblocks`)
+      expect(await pingRedis('127.0.0.1', redisPort)).toBe(true)
+
+      const res = await call(origin, 'GET', '/prod/cubewalkblocks', { token: 'cubewalk-allow' })
+      expect(res.status).toBe(200)
+      await waitFor(started, 'GET /prod/cubewalkblocks → 200')
+      expect(started.output()).toMatch(
+        /REPORT FixtureStack-AuthFn #1\tRequestId: [0-9a-f-]+\tDuration: [\d.]+ ms/,
+      )
+      expect(started.output()).toMatch(/Init Duration: [\d.]+ ms/)
+
+      started.child.kill('SIGTERM')
+      expect(await started.exited).toBe(0)
+      expect(await pingRedis('127.0.0.1', redisPort)).toBe(false)
+    } finally {
+      started.child.kill('SIGKILL')
+    }
+  })
+
+  it('takes the token from --token and serves it', async () => {
+    const started = start(['--port', '0', '--token', 'my-own-token'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(started.output())?.[1] as string
+      expect(started.output()).toContain('token   my-own-token')
+      expect((await call(origin, 'GET', '/prod/cubewalkblocks', { token: 'my-own-token' })).status).toBe(200)
+      expect((await call(origin, 'GET', '/prod/cubewalkblocks', { token: 'cubewalk-allow' })).status).toBe(
+        401,
+      )
+    } finally {
+      started.child.kill('SIGTERM')
+      await started.exited
+    }
+  })
+
+  it('a taken port: clear message, non-zero exit, nothing left running', async () => {
+    const blocker: Server = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const started = start(['--port', String(port)])
+      expect(await started.exited).toBe(1)
+      expect(started.output()).toContain(`port ${port} is already in use`)
+      expect(started.output()).toContain(`PORT=${port + 1} npm start`)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('redis-server missing: clear message with the fix, non-zero exit', async () => {
+    const started = start(['--port', '0'], { REDIS_SERVER_BIN: '/nonexistent/redis-server' })
+    expect(await started.exited).toBe(1)
+    expect(started.output()).toContain('"/nonexistent/redis-server" was not found')
+    expect(started.output()).toContain('REDIS_URL=redis://127.0.0.1:6379 npm start')
+  })
+})

@@ -1,0 +1,135 @@
+// The real thing: the cubewalk stack synthesized with its real bundled handlers, served by the runner with a
+// private redis-server and the local SSM endpoint, driven over HTTP through the real authorizer.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { InvocationReport } from '../../src/local/lambda-pool.js'
+import { type Runner, startRunner } from '../../src/local/runner.js'
+import { type Synthesized, synthesize } from '../support/synth.js'
+import { type CallOptions, call } from './http-client.js'
+
+const TOKEN = 'cubewalk-allow'
+let synth: Synthesized
+let runner: Runner
+const reports: InvocationReport[] = []
+
+const send = (method: string, path: string, options: CallOptions = {}) =>
+  call(runner.origin, method, path, options)
+const authorized = (method: string, path: string, options: CallOptions = {}) =>
+  send(method, path, {
+    token: TOKEN,
+    ...options,
+    headers: { 'Content-Type': 'application/json', ...options.headers },
+  })
+const authorizerRuns = () =>
+  reports.filter((r) => runner.authorizerFunctions().includes(r.functionLogicalId)).length
+
+beforeAll(async () => {
+  synth = synthesize()
+  runner = await startRunner({
+    assemblyDir: synth.outdir,
+    stackName: synth.stack.stackName,
+    port: 0,
+    functionOutput: 'ignore',
+    onInvocation: (report) => reports.push(report),
+    log: () => {},
+  })
+}, 180_000)
+
+afterAll(async () => {
+  await runner?.stop()
+  synth?.dispose()
+})
+
+const blocks = (fill: number) => Buffer.alloc(4096, fill).toString('base64')
+
+describe('the synthesized cubewalk stack on localhost', () => {
+  it("answers the seed's two curls", async () => {
+    const ok = await send('GET', '/prod/cubewalkblocks', { token: TOKEN })
+    expect(ok.status).toBe(200)
+    expect(ok.headers['content-type']).toMatch(/^application\/json/)
+    expect(ok.json()).toMatchObject({ worlds: expect.any(Array) })
+    const before = authorizerRuns()
+    const refused = await send('GET', '/prod/cubewalkblocks', { token: 'arere' })
+    expect(refused.status).toBe(401)
+    expect(refused.json()).toEqual({ message: 'Unauthorized' })
+    expect(authorizerRuns()).toBe(before)
+    // The real authorizer read its tokens through @middy/ssm from the local SSM endpoint.
+    expect(runner.ssm.calls.GetParameters ?? 0).toBeGreaterThanOrEqual(1)
+  })
+
+  it('serves the blocks API end to end through the authorizer, which runs once for the token', async () => {
+    const world = `e2e-${Date.now().toString(36)}`
+    const chunk = `/prod/cubewalkblocks/${world}/chunks/1,-2,3`
+    const before = authorizerRuns()
+
+    const put = await authorized('PUT', chunk, { body: JSON.stringify({ blocks: blocks(7) }) })
+    expect(put.status).toBe(200)
+    const { version } = put.json() as { version: number }
+    expect(put.headers.etag).toBe(`"${version}"`)
+
+    const got = await authorized('GET', chunk)
+    expect(got.status).toBe(200)
+    expect(got.json()).toMatchObject({
+      world,
+      chunk: [1, -2, 3],
+      version,
+      blocks: blocks(7),
+      updatedBy: 'local',
+    })
+
+    const stale = await authorized('PUT', chunk, {
+      body: JSON.stringify({ blocks: blocks(1) }),
+      headers: { 'If-Match': `"${version + 1000}"` },
+    })
+    expect(stale.status).toBe(412)
+    expect(stale.json()).toMatchObject({ message: expect.any(String) })
+
+    const patched = await authorized('PATCH', chunk, {
+      body: JSON.stringify({ set: [{ x: 0, y: 0, z: 0, block: 9 }] }),
+    })
+    expect(patched.status).toBe(200)
+
+    const batch = await authorized('GET', `/prod/cubewalkblocks/${world}/chunks?at=1,-2,3;0,0,0`)
+    expect(batch.status).toBe(200)
+    const { chunks } = batch.json() as { chunks: Array<{ blocks: string } | null> }
+    expect(chunks[1]).toBeNull()
+    expect(Buffer.from(chunks[0]?.blocks ?? '', 'base64')[0]).toBe(9)
+
+    expect((await authorized('GET', '/prod/cubewalkblocks')).json()).toMatchObject({
+      worlds: expect.arrayContaining([world]),
+    })
+    expect((await authorized('DELETE', chunk)).json()).toEqual({ deleted: true })
+    const gone = await authorized('GET', chunk)
+    expect(gone.status).toBe(404)
+    expect(gone.json()).toMatchObject({ message: expect.any(String) })
+
+    // One token, many routes and methods: the authorizer ran at most once (the cached decision is stage-wide).
+    expect(authorizerRuns() - before).toBeLessThanOrEqual(1)
+  })
+
+  it("answers with the template's gateway responses, CORS headers included", async () => {
+    const missing = await send('GET', '/prod/cubewalkblocks')
+    expect(missing.status).toBe(401)
+    expect(missing.headers['access-control-allow-origin']).toBe('*')
+    const unknown = await send('GET', '/prod/no-such-route', { token: TOKEN })
+    expect(unknown.status).toBe(403)
+    expect(unknown.json()).toEqual({ message: 'Missing Authentication Token' })
+    expect(unknown.headers['access-control-allow-origin']).toBe('*')
+  })
+
+  it('answers a browser preflight from the template without running a function', async () => {
+    const before = reports.length
+    const preflight = await send('OPTIONS', '/prod/cubewalkblocks', {
+      headers: { Origin: 'https://game.example', 'Access-Control-Request-Method': 'GET' },
+    })
+    expect(preflight.status).toBeLessThan(300)
+    expect(preflight.headers['access-control-allow-origin']).toBeDefined()
+    expect(reports.length).toBe(before)
+  })
+
+  it("a bad request is the handler's 4xx JSON, not a gateway error", async () => {
+    const res = await authorized('GET', '/prod/cubewalkblocks/NOT_A_WORLD/chunks/0,0,0')
+    expect(res.status).toBe(400)
+    expect(res.json()).toMatchObject({ message: expect.any(String) })
+  })
+})
