@@ -2,7 +2,7 @@
 // handler in-process, with no API Gateway emulation, no authorizer, no worker hop and no one-at-a-time rule.
 // It builds the same REST proxy event the runner builds, so both servers feed the handler the same input.
 // Usage: node bench/local-bare-server.mjs <asset dir> <port>   (environment: the blocks function's, REDIS_URL local)
-import './local-ts-hook.mjs'
+import '../bin/ts-resolve.mjs'
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import { join } from 'node:path'

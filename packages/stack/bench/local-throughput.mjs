@@ -4,7 +4,7 @@
 //
 // Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
 //   node bench/local-throughput.mjs [--assembly cdk.out] [--duration 10] [--rounds 2] [--load 30] [--connections 50]
-import './local-ts-hook.mjs'
+import '../bin/ts-resolve.mjs'
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
