@@ -105,7 +105,14 @@ function rssMb(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
 }
 
-async function cannon(port, seconds) {
+/** CPU time (user + system, all threads) a process has used so far, in µs. */
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100
+}
+
+async function cannon(port, seconds, pid) {
+  const cpuBefore = pid ? cpuMicros(pid) : 0
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${CHUNK}`,
     connections,
@@ -119,6 +126,8 @@ async function cannon(port, seconds) {
     total: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    // The server process's CPU per request (µs): less noisy than req/s on a shared machine.
+    ...(pid ? { cpuUsPerRequest: Math.round((cpuMicros(pid) - cpuBefore) / result.requests.total) } : {}),
   }
 }
 
@@ -173,11 +182,12 @@ await cannon(runnerPort, warmup)
 await cannon(barePort, warmup)
 const rounds = []
 for (let i = 0; i < Number(values.rounds); i++) {
-  const viaRunner = await cannon(runnerPort, duration)
-  const viaBare = await cannon(barePort, duration)
+  const viaRunner = await cannon(runnerPort, duration, runner.pid)
+  const viaBare = await cannon(barePort, duration, bare.pid)
   rounds.push({ runner: viaRunner, bare: viaBare })
   console.error(
-    `round ${i + 1}: runner ${viaRunner.rps.toFixed(0)} req/s, bare ${viaBare.rps.toFixed(0)} req/s`,
+    `round ${i + 1}: runner ${viaRunner.rps.toFixed(0)} req/s (${viaRunner.cpuUsPerRequest} µs CPU/req), ` +
+      `bare ${viaBare.rps.toFixed(0)} req/s (${viaBare.cpuUsPerRequest} µs CPU/req)`,
   )
 }
 await stopChild(bare)
@@ -189,7 +199,7 @@ let maxRss = rssMb(runner.pid)
 const sampler = setInterval(() => {
   maxRss = Math.max(maxRss, rssMb(runner.pid))
 }, 250)
-const load = await cannon(runnerPort, Number(values.load))
+const load = await cannon(runnerPort, Number(values.load), runner.pid)
 clearInterval(sampler)
 maxRss = Math.max(maxRss, rssMb(runner.pid))
 await stopChild(runner)
