@@ -59,6 +59,16 @@ export const jsonGatewayResponses = [
 /** `$context.error.messageString` is the message already quoted as a JSON string. */
 export const gatewayResponseTemplate = '{"message":$context.error.messageString}'
 
+/**
+ * For a failing or misconfigured authorizer API Gateway leaves `$context.error.messageString` null, so the
+ * generic template would answer `{"message":null}`; these say what API Gateway says for its other 5xx.
+ */
+export const authorizerFailureTemplate = '{"message":"Internal server error"}'
+const literalTemplates: ReadonlyMap<ResponseType, string> = new Map([
+  [ResponseType.AUTHORIZER_FAILURE, authorizerFailureTemplate],
+  [ResponseType.AUTHORIZER_CONFIGURATION_ERROR, authorizerFailureTemplate],
+])
+
 // One JSON object per request. No header is logged, so neither is the token; the authorizer's principalId is the
 // token's name, which shows who still uses an old token during a rotation.
 const accessLogFields = {
@@ -157,7 +167,7 @@ export class BlocksApi extends Construct {
       this.api.addGatewayResponse(`GatewayResponse${type.responseType}`, {
         type,
         responseHeaders: corsHeaders,
-        templates: { 'application/json': gatewayResponseTemplate },
+        templates: { 'application/json': literalTemplates.get(type) ?? gatewayResponseTemplate },
       })
     }
 

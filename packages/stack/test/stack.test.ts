@@ -482,7 +482,11 @@ describe('API', () => {
       synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         StatusCode: Match.absent(),
-        ResponseTemplates: { 'application/json': '{"message":$context.error.messageString}' },
+        ResponseTemplates: {
+          'application/json': type.startsWith('AUTHORIZER_')
+            ? '{"message":"Internal server error"}'
+            : '{"message":$context.error.messageString}',
+        },
         ResponseParameters: {
           'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
           'gatewayresponse.header.Access-Control-Allow-Headers':
