@@ -94,6 +94,8 @@ async function waitForPing(port: number, tls: RedisTlsFiles | undefined, deadlin
       await cliRun(port, tls, ['PING'])
       return
     } catch (error) {
+      // A server started with a password answers NOAUTH: it is up.
+      if (error instanceof Error && error.message.startsWith('NOAUTH')) return
       lastError = error
       await new Promise((r) => setTimeout(r, 25))
     }
@@ -112,7 +114,8 @@ async function cliRun(port: number, tls: RedisTlsFiles | undefined, args: string
     { timeout: 10_000 },
   )
   const out = stdout.trim()
-  if (out.startsWith('Could not connect') || out.startsWith('ERR') || out.startsWith('Error:')) {
+  // redis-cli prints server errors on stdout and exits 0; an answer like NOAUTH must not pass for data.
+  if (/^(Could not connect|ERR|Error:|NOAUTH|WRONGPASS|NOPERM)/.test(out)) {
     throw new Error(out)
   }
   return out
@@ -173,13 +176,22 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       )
     })
     exited.catch(() => {})
-    await Promise.race([waitForPing(port, tls, Date.now() + (options.startTimeoutMs ?? 10_000)), exited])
+    try {
+      await Promise.race([waitForPing(port, tls, Date.now() + (options.startTimeoutMs ?? 10_000)), exited])
+    } catch (error) {
+      // Never leave a half-started server behind: nothing else holds a handle to it.
+      proc.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+      throw error
+    }
   }
 
   const killChild = async (signal: NodeJS.Signals): Promise<void> => {
     const proc = child
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
     const gone = new Promise<void>((r) => proc.once('exit', () => r()))
+    // A test may have frozen it with SIGSTOP; a stopped process would hold SIGTERM until resumed.
+    if (signal !== 'SIGKILL') proc.kill('SIGCONT')
     proc.kill(signal)
     await gone
   }
@@ -259,7 +271,8 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
 export async function connectedClients(server: Pick<RedisProcess, 'cli'>): Promise<number> {
   const info = await server.cli('INFO', 'clients')
   const match = /connected_clients:(\d+)/.exec(info)
-  return Number(match?.[1] ?? 0) - 1
+  if (!match) throw new Error(`INFO clients gave no connected_clients: ${info.slice(0, 200)}`)
+  return Number(match[1]) - 1
 }
 
 /** Resolves once a TCP connection to host:port is refused, i.e. nothing listens any more. */
