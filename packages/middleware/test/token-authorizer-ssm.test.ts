@@ -7,6 +7,7 @@ import ssm from '@middy/ssm'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TokenAuthorizerConfigError, tokenAuthorizer } from '../src/token-authorizer.js'
+import { expectUnauthorized, rejection } from './support/unauthorized.js'
 
 const tokenA = 'test-token-not-secret-a-1'
 const tokenB = 'test-token-not-secret-b-2'
@@ -64,21 +65,6 @@ const build = (ssmOptions: { cacheExpiry: number; disablePrefetch?: boolean }) =
 
 const invoke = (handler: ReturnType<typeof build>, authorizationToken: string): Promise<unknown> =>
   handler({ type: 'TOKEN', authorizationToken, methodArn } as never, {} as never)
-
-const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection, got a result')
-}
-
-const expectUnauthorized = async (promise: Promise<unknown>): Promise<void> => {
-  const error = await rejection(promise)
-  expect(Object.getPrototypeOf(error)).toBe(Error.prototype)
-  expect((error as Error).message).toBe('Unauthorized')
-}
 
 const allow = (principalId: string) => ({
   principalId,

@@ -7,6 +7,7 @@ import {
   type TokenAuthorizerOptions,
   tokenAuthorizer,
 } from '../src/token-authorizer.js'
+import { expectUnauthorized, rejection } from './support/unauthorized.js'
 
 // The recorded event of fixtures/apigw-rest/authorizer-token.json (a real API Gateway TOKEN
 // authorizer event, published with Powertools for AWS Lambda), inlined so the test needs nothing outside the repo.
@@ -40,23 +41,6 @@ const arnEvent = (authorizationToken: unknown, arn: unknown) => ({
   authorizationToken,
   methodArn: arn,
 })
-
-const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection, got a result')
-}
-
-// Exactly `new Error('Unauthorized')`: API Gateway maps only that message to 401.
-const expectUnauthorized = async (promise: Promise<unknown>): Promise<void> => {
-  const error = await rejection(promise)
-  expect(Object.getPrototypeOf(error)).toBe(Error.prototype)
-  expect((error as Error).message).toBe('Unauthorized')
-  expect((error as Error).cause).toBeUndefined()
-}
 
 const expectConfigError = async (
   promise: Promise<unknown>,

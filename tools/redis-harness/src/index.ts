@@ -225,19 +225,47 @@ export interface RedisCluster {
   readonly nodes: RedisProcess[]
   /** Seed addresses for a cluster client. */
   readonly startupNodes: Array<{ host: string; port: number }>
+  /** redis-cli against one node, authenticated when the cluster has a password. */
+  cli(node: RedisProcess, ...args: string[]): Promise<string>
   stop(): Promise<void>
 }
 
+export interface StartClusterOptions {
+  /** TLS only, for clients and the cluster bus alike. */
+  tls?: RedisTlsFiles
+  /** `requirepass` and `masterauth` on every node. */
+  password?: string
+  /** Extra `redis-server` arguments for every node, e.g. how nodes announce themselves. */
+  args?: string[]
+}
+
 /** Starts `masters` cluster-enabled servers and joins them with `redis-cli --cluster create`. */
-export async function startCluster(masters = 3): Promise<RedisCluster> {
+export async function startCluster(masters = 3, options: StartClusterOptions = {}): Promise<RedisCluster> {
+  const { tls, password } = options
+  const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning']
+  const cli = (node: RedisProcess, ...args: string[]): Promise<string> => node.cli(...auth, ...args)
+  const nodeArgs = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-node-timeout',
+    '2000',
+    ...(tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
+    ...(password === undefined ? [] : ['--requirepass', password, '--masterauth', password]),
+    ...(options.args ?? []),
+  ]
   const nodes: RedisProcess[] = []
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((n) => n.stop()))
+  }
   try {
     for (let i = 0; i < masters; i++) {
-      nodes.push(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] }))
+      nodes.push(await startRedis({ args: nodeArgs, ...(tls ? { tls } : {}) }))
     }
     await execFileAsync(
       REDIS_CLI_BIN,
       [
+        ...tlsCliArgs(tls),
+        ...auth,
         '--cluster',
         'create',
         ...nodes.map((n) => `127.0.0.1:${n.port}`),
@@ -249,21 +277,20 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
     )
     const deadline = Date.now() + 15_000
     for (const node of nodes) {
-      while (!(await node.cli('CLUSTER', 'INFO')).includes('cluster_state:ok')) {
+      while (!(await cli(node, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) {
         if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok')
         await new Promise((r) => setTimeout(r, 50))
       }
     }
   } catch (error) {
-    await Promise.all(nodes.map((n) => n.stop()))
+    await stop()
     throw error
   }
   return {
     nodes,
     startupNodes: nodes.map((n) => ({ host: n.host, port: n.port })),
-    stop: async () => {
-      await Promise.all(nodes.map((n) => n.stop()))
-    },
+    cli,
+    stop,
   }
 }
 
