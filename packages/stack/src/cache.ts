@@ -91,6 +91,14 @@ export class Cache extends Construct {
     const subnetIds = vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_ISOLATED }).subnetIds
     const snapshots =
       props.snapshotRetentionDays > 0 ? { snapshotRetentionLimit: props.snapshotRetentionDays } : {}
+    // What `elasticache:Connect` is granted on: the cache itself, known by name before it exists.
+    const cacheArn = (resource: 'serverlesscache' | 'replicationgroup'): string =>
+      stack.formatArn({
+        service: 'elasticache',
+        resource,
+        resourceName: names.cacheId,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      })
 
     if (serverless) {
       const cache = new CfnServerlessCache(this, 'ServerlessCache', {
@@ -111,12 +119,7 @@ export class Cache extends Construct {
       cache.node.addDependency(userGroup)
       this.endpointAddress = cache.attrEndpointAddress
       this.endpointPort = cache.attrEndpointPort
-      this.cacheArn = stack.formatArn({
-        service: 'elasticache',
-        resource: 'serverlesscache',
-        resourceName: names.cacheId,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      })
+      this.cacheArn = cacheArn('serverlesscache')
     } else {
       const subnetGroup = new CfnSubnetGroup(this, 'SubnetGroup', {
         cacheSubnetGroupName: names.subnetGroupName,
@@ -147,12 +150,7 @@ export class Cache extends Construct {
       cache.node.addDependency(userGroup)
       this.endpointAddress = cache.attrPrimaryEndPointAddress
       this.endpointPort = cache.attrPrimaryEndPointPort
-      this.cacheArn = stack.formatArn({
-        service: 'elasticache',
-        resource: 'replicationgroup',
-        resourceName: names.cacheId,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      })
+      this.cacheArn = cacheArn('replicationgroup')
     }
     this.userArn = Arn.format(
       {
