@@ -183,7 +183,14 @@ export class FunctionRuntime {
       crashed = error instanceof RuntimeExit
       outcome = { kind: 'error', error: toLambdaError(error) }
     }
-    this.send({ type: 'result', id: message.id, durationMs: performance.now() - start, outcome, crashed })
+    this.send({
+      type: 'result',
+      id: message.id,
+      instance: message.instance,
+      durationMs: performance.now() - start,
+      outcome,
+      crashed,
+    })
   }
 }
 

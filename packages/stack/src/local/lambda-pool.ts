@@ -111,7 +111,6 @@ type Settled = { outcome: InvokeOutcome; durationMs: number; status: InvocationR
 interface Running {
   id: number
   requestId: string
-  instance: Instance
   timer: Deadline
   started: number
   done: (settled: Settled) => void
@@ -125,7 +124,8 @@ interface HostChannel {
 interface Host {
   channel: HostChannel
   dead: boolean
-  instances: Set<Instance>
+  /** By serial; results name the instance they ran on. */
+  instances: Map<number, Instance>
   inits: Map<number, { resolve: (initMs: number) => void; reject: (error: LambdaErrorPayload) => void }>
   pongs: Map<number, () => void>
 }
@@ -136,6 +136,9 @@ interface Instance {
   ready: Promise<number>
   dead: boolean
   invocations: number
+  /** The one invocation this instance is running. Kept here rather than in a pool-wide Map of invocations:
+   * see deadlines.ts for what a Map under constant churn costs the garbage collector. */
+  running: Running | undefined
 }
 
 /** The host worker entry next to this module. */
@@ -158,7 +161,6 @@ export class LambdaPool {
   private readonly idle: Instance[] = []
   private readonly all = new Set<Instance>()
   private readonly queue: Pending[] = []
-  private readonly running = new Map<number, Running>()
   private host: Host | undefined
   private serial = 0
   private invocationSerial = 0
@@ -360,7 +362,7 @@ export class LambdaPool {
     const host: Host = {
       channel: { post: () => {}, terminate: async () => {} },
       dead: false,
-      instances: new Set(),
+      instances: new Map(),
       inits: new Map(),
       pongs: new Map(),
     }
@@ -416,11 +418,12 @@ export class LambdaPool {
   private onHostMessage(host: Host, message: FromHost): void {
     switch (message.type) {
       case 'result': {
-        const running = this.running.get(message.id)
-        if (!running) return
-        this.running.delete(message.id)
+        const instance = host.instances.get(message.instance)
+        const running = instance?.running
+        if (!instance || running?.id !== message.id) return
+        instance.running = undefined
         this.deadlines.cancel(running.timer)
-        if (message.crashed) this.discard(running.instance)
+        if (message.crashed) this.discard(instance)
         const status = message.crashed ? 'crash' : message.outcome.kind === 'error' ? 'error' : 'success'
         running.done({ outcome: message.outcome, durationMs: message.durationMs, status })
         return
@@ -443,7 +446,14 @@ export class LambdaPool {
   private spawn(): Instance {
     const host = this.currentHost()
     const serial = ++this.serial
-    const instance: Instance = { serial, host, ready: Promise.resolve(0), dead: false, invocations: 0 }
+    const instance: Instance = {
+      serial,
+      host,
+      ready: Promise.resolve(0),
+      dead: false,
+      invocations: 0,
+      running: undefined,
+    }
     instance.ready = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         host.inits.delete(serial)
@@ -466,7 +476,7 @@ export class LambdaPool {
     instance.ready.catch(() => {})
     const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/')
     const logStream = `${day}/[$LATEST]${randomUUID().replaceAll('-', '')}`
-    host.instances.add(instance)
+    host.instances.set(serial, instance)
     this.all.add(instance)
     this.post(host, { type: 'init', instance: serial, key: `${this.poolKey}-${serial}`, logStream })
     return instance
@@ -487,7 +497,8 @@ export class LambdaPool {
       const timeoutMs = this.fn.timeoutSeconds * 1000
       const started = performance.now()
       const timer = this.deadlines.add(timeoutMs, () => {
-        if (!this.running.delete(id)) return
+        if (instance.running?.id !== id) return
+        instance.running = undefined
         done({
           outcome: {
             kind: 'error',
@@ -503,7 +514,7 @@ export class LambdaPool {
         this.discard(instance)
         this.checkAlive(instance.host)
       })
-      this.running.set(id, { id, requestId, instance, timer, started, done })
+      instance.running = { id, requestId, timer, started, done }
       instance.invocations++
       const trace = traceId ?? `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.slice(0, 8)}`
       this.post(instance.host, message(instance, id, requestId, Date.now() + timeoutMs, trace))
@@ -524,7 +535,7 @@ export class LambdaPool {
 
   private forget(instance: Instance): void {
     instance.dead = true
-    instance.host.instances.delete(instance)
+    instance.host.instances.delete(instance.serial)
     this.all.delete(instance)
     const index = this.idle.indexOf(instance)
     if (index >= 0) this.idle.splice(index, 1)
@@ -542,13 +553,16 @@ export class LambdaPool {
   private async killHost(host: Host, reason: string): Promise<void> {
     if (host.dead) return
     host.dead = true
-    for (const instance of [...host.instances]) this.forget(instance)
+    const interrupted: Running[] = []
+    for (const instance of [...host.instances.values()]) {
+      if (instance.running) interrupted.push(instance.running)
+      instance.running = undefined
+      this.forget(instance)
+    }
     for (const init of host.inits.values())
       init.reject({ errorType: 'Runtime.ExitError', errorMessage: reason })
     host.inits.clear()
-    for (const [id, running] of this.running) {
-      if (running.instance.host !== host) continue
-      this.running.delete(id)
+    for (const running of interrupted) {
       this.deadlines.cancel(running.timer)
       running.done({
         outcome: { kind: 'error', error: crashError(running.requestId, reason) },

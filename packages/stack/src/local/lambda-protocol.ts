@@ -80,5 +80,12 @@ export type FromHost =
   | { type: 'ready'; instance: number; initMs: number }
   | { type: 'init-error'; instance: number; initMs: number; error: LambdaErrorPayload; crashed: boolean }
   /** `crashed`: the instance's runtime exited (inline host's process.exit); it must not be used again. */
-  | { type: 'result'; id: number; durationMs: number; outcome: InvokeOutcome; crashed: boolean }
+  | {
+      type: 'result'
+      id: number
+      instance: number
+      durationMs: number
+      outcome: InvokeOutcome
+      crashed: boolean
+    }
   | { type: 'pong'; nonce: number }
