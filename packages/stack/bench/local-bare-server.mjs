@@ -1,7 +1,10 @@
 // The baseline for bench/local-throughput.mjs: a bare node:http server calling the blocks function's bundled
 // handler in-process, with no API Gateway emulation, no authorizer, no worker hop and no one-at-a-time rule.
 // It builds the same REST proxy event the runner builds, so both servers feed the handler the same input.
-// Usage: node bench/local-bare-server.mjs <asset dir> <port>   (environment: the blocks function's, REDIS_URL local)
+// With <copies> > 1 it loads the bundle that many times (separate module instances, each with its own Redis
+// connection, as the runner's instances are) and spreads requests over them round-robin, still concurrently:
+// what holding several instances in one isolate costs, without the runner.
+// Usage: node bench/local-bare-server.mjs <asset dir> <port> [copies]   (environment: the blocks function's)
 import '../bin/ts-resolve.mjs'
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -10,8 +13,13 @@ import { pathToFileURL } from 'node:url'
 
 const { buildProxyEvent, parseHeaders, parseQuery } = await import('../src/local/proxy-event.ts')
 
-const [assetDir, portArg] = process.argv.slice(2)
-const { handler } = await import(pathToFileURL(join(assetDir, 'index.mjs')).href)
+const [assetDir, portArg, copiesArg = '1'] = process.argv.slice(2)
+const bundle = pathToFileURL(join(assetDir, 'index.mjs')).href
+const copies = Number(copiesArg)
+const handlers = []
+for (let i = 0; i < copies; i++)
+  handlers.push((await import(copies === 1 ? bundle : `${bundle}?copy=${i}`)).handler)
+let next = 0
 const route = /^\/prod\/cubewalkblocks\/([^/]+)\/chunks\/([^/]+)$/
 
 const context = () => {
@@ -71,6 +79,8 @@ const server = createServer(async (req, res) => {
     parseQuery(q >= 0 ? url.slice(q + 1) : ''),
     { principalId: 'bench', integrationLatency: 0 },
   )
+  const handler = handlers[next]
+  next = (next + 1) % copies
   const result = await handler(event, context())
   res.writeHead(result.statusCode, result.headers ?? {})
   res.end(result.body ?? '')

@@ -1,6 +1,9 @@
 // Benchmarks `npm start` (issue 5): the runner against a bare node:http server calling the same blocks handler
 // with the same Redis, then a 30 s load with the runner's RSS sampled, then a burst of 60 parallel requests the
 // moment a fresh runner is ready (every instance cold). Prints a summary; not part of `npm test`.
+// A third server splits the gap: the bare server with the handler loaded once per runner instance (`--copies`,
+// the runner's default cap), so `copies / bare` is what the instance model costs with no runner code at all
+// and `runner / copies` what the runner itself adds.
 //
 // Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
 //   node bench/local-throughput.mjs [--assembly cdk.out] [--duration 10] [--rounds 2] [--load 30] [--connections 50]
@@ -20,6 +23,7 @@ const { matchResource, methodFor } = await import('../src/local/router.ts')
 const { freePort, startLocalRedis } = await import('../src/local/local-redis.ts')
 const { localEnvironmentOverrides } = await import('../src/local/local-wiring.ts')
 const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
+const { DEFAULT_CONCURRENCY } = await import('../src/local/runner.ts')
 
 const stackDir = fileURLToPath(new URL('../', import.meta.url))
 const { values } = parseArgs({
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     load: { type: 'string', default: '30' },
     connections: { type: 'string', default: '50' },
     burst: { type: 'string', default: '60' },
+    copies: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
     warmup: { type: 'string', default: '5' },
     // Extra `npm start` options for the runner, e.g. --runner-arg=--concurrency=4 --runner-arg=--isolation=thread
     'runner-arg': { type: 'string', multiple: true, default: [] },
@@ -164,11 +169,20 @@ await waitUntil(async () => (await http('GET', runnerPort, '/prod/cubewalkblocks
 const barePort = await freePort()
 const bare = startChild(['bench/local-bare-server.mjs', blocks.codeDir, String(barePort)], bareEnv)
 await waitUntil(async () => (await http('GET', barePort, CHUNK)).status !== undefined, 'bare server')
+const copiesPort = await freePort()
+const copies = startChild(
+  ['bench/local-bare-server.mjs', blocks.codeDir, String(copiesPort), values.copies],
+  bareEnv,
+)
+await waitUntil(
+  async () => (await http('GET', copiesPort, CHUNK)).status !== undefined,
+  'bare server (copies)',
+)
 
 const blocksBody = JSON.stringify({ blocks: Buffer.alloc(4096, 7).toString('base64') })
 const put = await http('PUT', runnerPort, CHUNK, blocksBody)
 if (put.status !== 200) throw new Error(`seeding the chunk failed: ${put.status} ${put.text}`)
-for (const port of [runnerPort, barePort]) {
+for (const port of [runnerPort, barePort, copiesPort]) {
   const check = await http('GET', port, CHUNK)
   if (check.status !== 200 || !check.text.includes('"blocks"'))
     throw new Error(`GET on ${port}: ${check.status}`)
@@ -180,19 +194,23 @@ console.error(
 )
 await cannon(runnerPort, warmup)
 await cannon(barePort, warmup)
+await cannon(copiesPort, warmup)
 const rounds = []
+const show = (name, r) => `${name} ${r.rps.toFixed(0)} req/s (${r.cpuUsPerRequest} µs CPU/req)`
 for (let i = 0; i < Number(values.rounds); i++) {
   const viaRunner = await cannon(runnerPort, duration, runner.pid)
   const viaBare = await cannon(barePort, duration, bare.pid)
-  rounds.push({ runner: viaRunner, bare: viaBare })
+  const viaCopies = await cannon(copiesPort, duration, copies.pid)
+  rounds.push({ runner: viaRunner, bare: viaBare, copies: viaCopies })
   console.error(
-    `round ${i + 1}: runner ${viaRunner.rps.toFixed(0)} req/s (${viaRunner.cpuUsPerRequest} µs CPU/req), ` +
-      `bare ${viaBare.rps.toFixed(0)} req/s (${viaBare.cpuUsPerRequest} µs CPU/req)`,
+    `round ${i + 1}: ${show('runner', viaRunner)}, ${show('bare', viaBare)}, ${show(`bare x${values.copies}`, viaCopies)}`,
   )
 }
 await stopChild(bare)
+await stopChild(copies)
 const runnerRps = median(rounds.map((r) => r.runner.rps))
 const bareRps = median(rounds.map((r) => r.bare.rps))
+const copiesRps = median(rounds.map((r) => r.copies.rps))
 
 console.error(`load: ${values.load} s at ${connections} connections through the runner, RSS sampled`)
 let maxRss = rssMb(runner.pid)
@@ -242,6 +260,10 @@ const summary = {
     runnerRps: Math.round(runnerRps),
     bareRps: Math.round(bareRps),
     ratio: Number((runnerRps / bareRps).toFixed(3)),
+    copies: Number(values.copies),
+    copiesRps: Math.round(copiesRps),
+    copiesVsBare: Number((copiesRps / bareRps).toFixed(3)),
+    runnerVsCopies: Number((runnerRps / copiesRps).toFixed(3)),
     rounds,
   },
   load: { seconds: Number(values.load), ...load, maxRssMb: Math.round(maxRss) },
