@@ -413,6 +413,33 @@ for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolati
         )
       })
 
+      // Only a worker thread can be stopped in the middle of synchronous code; docs/local.md says so for inline.
+      if (isolation === 'thread') {
+        it('a function stuck in synchronous code times out, its thread is replaced, and calls queued behind it fail as crashes', async () => {
+          // Two warm instances: when one gets stuck, the other is idle on the same (now blocked) thread.
+          await Promise.all([
+            send('GET', '/prod/open?mode=sleep&ms=50'),
+            send('GET', '/prod/open?mode=sleep&ms=50'),
+          ])
+          const since = reports.length
+          const echoReports = () => reports.slice(since).filter((r) => r.functionLogicalId === 'EchoFn')
+          const stuck = send('GET', '/prod/open?mode=spin')
+          const deadline = Date.now() + 10_000
+          while (!echoReports().some((r) => r.status === 'timeout') && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 10))
+          }
+          // The thread is still blocked: this call lands on it and is lost when the thread is terminated.
+          const caught = await send('GET', '/prod/open')
+          expect((await stuck).status).toBe(502)
+          expect(caught.status).toBe(502)
+          expect(caught.json()).toEqual({ message: 'Internal server error' })
+          expect(echoReports().map((r) => r.status)).toEqual(['timeout', 'crash'])
+          const fresh = await send('GET', '/prod/open')
+          expect(fresh.status).toBe(200)
+          expect(echoReports().at(-1)).toMatchObject({ status: 'success', cold: true })
+        })
+      }
+
       it('instances are capped by ReservedConcurrentExecutions; excess requests wait, none fail', async () => {
         const before = reports.filter((r) => r.functionLogicalId === 'CappedFn' && r.cold).length
         const started = performance.now()
