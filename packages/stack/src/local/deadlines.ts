@@ -56,6 +56,7 @@ export class Deadlines {
     this.unlink(deadline)
   }
 
+  /** How many are pending (walks the list: for tests and diagnostics, not for hot paths). */
   get size(): number {
     let count = 0
     for (let d = this.head; d; d = d.next) count++
