@@ -115,6 +115,7 @@ export interface InlineHostOptions {
 export class InlineHost {
   private readonly runtime: FunctionRuntime
   private terminated = false
+  private inbox: ToHost[] = []
 
   constructor(options: InlineHostOptions) {
     install(options.data.fallbackResolveFrom)
@@ -130,8 +131,20 @@ export class InlineHost {
     )
   }
 
+  /**
+   * Messages posted during one event-loop turn are handled together at its end, as the worker host receives
+   * them: the invocations start back to back, so their Redis commands reach the server together too.
+   */
   post(message: ToHost): void {
-    if (!this.terminated) this.runtime.handle(message)
+    if (this.terminated) return
+    if (this.inbox.push(message) === 1) setImmediate(this.handleInbox)
+  }
+
+  private readonly handleInbox = (): void => {
+    const messages = this.inbox
+    this.inbox = []
+    if (this.terminated) return
+    for (const message of messages) this.runtime.handle(message)
   }
 
   async terminate(): Promise<void> {
