@@ -78,6 +78,8 @@ interface OutgoingResponse {
   status: number
   headers: Record<string, string | string[]>
   body: string | Uint8Array
+  /** Set for a function's answer: if Node cannot send it, API Gateway's 502 for this stage replaces it. */
+  binding: StageBinding | undefined
 }
 
 export class PortInUseError extends Error {
@@ -324,7 +326,7 @@ export class LocalApi {
       const headers: Record<string, string> = { ...integration.headers }
       if (integration.contentType && integration.body !== '')
         headers['Content-Type'] = integration.contentType
-      this.send(x, integration.statusCode, headers, integration.body)
+      this.send(x, integration.statusCode, headers, integration.body, binding)
       return
     }
     if (integration.type !== 'AWS_PROXY') {
@@ -426,7 +428,7 @@ export class LocalApi {
       case 'http': {
         const { status, headers, body } = outcome.response
         headers['X-Amzn-Trace-Id'] = x.facts.traceId
-        this.send(x, status, headers, body)
+        this.send(x, status, headers, body, binding)
         return
       }
       case 'error':
@@ -495,6 +497,7 @@ export class LocalApi {
     status: number,
     headers: Record<string, string | string[]>,
     body: string | Uint8Array,
+    binding?: StageBinding,
   ): void {
     x.record.status = status
     headers['x-amzn-RequestId'] = x.facts.requestId
@@ -504,17 +507,51 @@ export class LocalApi {
     // Writing each answer the moment it is known spreads the writes over the turn, one wake-up of the client
     // per response; writing the turn's answers back to back lets it take them in one go. With functions on
     // this thread (inline isolation) that raised throughput by a third in the stack bench.
-    if (this.outgoing.push({ x, status, headers, body }) === 1) setImmediate(this.writeOutgoing)
+    if (this.outgoing.push({ x, status, headers, body, binding }) === 1) setImmediate(this.writeOutgoing)
   }
 
   private readonly writeOutgoing = (): void => {
     const answers = this.outgoing
     this.outgoing = []
-    for (const { x, status, headers, body } of answers) {
-      x.res.writeHead(status, headers)
-      x.res.end(body)
+    for (const answer of answers) {
+      const { x } = answer
+      try {
+        x.res.writeHead(answer.status, answer.headers)
+        x.res.end(answer.body)
+      } catch (error) {
+        this.unsendable(answer, error)
+        continue
+      }
       this.finish(x)
     }
+  }
+
+  /**
+   * Node refused the answer (a header name with a space, a header value with a line break): API Gateway treats
+   * such a function result as malformed and answers 502. A gateway response of the template that Node refuses
+   * falls back to the plain 502.
+   */
+  private unsendable(answer: OutgoingResponse, error: unknown): void {
+    const { x, binding } = answer
+    const reason = `response Node cannot send: ${(error as Error).message}`
+    for (const name of x.res.getHeaderNames()) x.res.removeHeader(name)
+    if (binding) {
+      this.gatewayResponse(x, binding, 'DEFAULT_5XX', 'Internal server error', reason, 502)
+      return
+    }
+    // API Gateway's built-in DEFAULT_5XX, written directly: this path must not be able to fail again.
+    const body = '{"message":"Internal server error"}'
+    x.record.reason = reason
+    x.record.status = 502
+    x.res.writeHead(502, {
+      'Content-Type': 'application/json',
+      'x-amzn-ErrorType': 'InternalServerErrorException',
+      'x-amzn-RequestId': x.facts.requestId,
+      'x-amz-apigw-id': x.facts.extendedRequestId,
+      'Content-Length': String(body.length),
+    })
+    x.res.end(body)
+    this.finish(x)
   }
 }
 

@@ -413,6 +413,15 @@ for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolati
         )
       })
 
+      it('a result with a header Node cannot send (a line break in a value) is a 502, and the runner goes on', async () => {
+        const refused = await send('GET', '/prod/open?mode=unsendable-header')
+        expect(refused.status).toBe(502)
+        expect(refused.json()).toEqual({ message: 'Internal server error' })
+        expect(refused.headers['x-split']).toBeUndefined()
+        expect(records.at(-1)).toMatchObject({ status: 502, reason: expect.stringContaining('cannot send') })
+        expect((await send('GET', '/prod/open')).status).toBe(200)
+      })
+
       // Only a worker thread can be stopped in the middle of synchronous code; docs/local.md says so for inline.
       if (isolation === 'thread') {
         it('a function stuck in synchronous code times out, its thread is replaced, and calls queued behind it fail as crashes', async () => {
