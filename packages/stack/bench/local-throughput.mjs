@@ -9,7 +9,7 @@
 //   node bench/local-throughput.mjs [--assembly cdk.out] [--duration 10] [--rounds 2] [--load 30] [--connections 50]
 import '../bin/ts-resolve.mjs'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -116,8 +116,27 @@ function cpuMicros(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100
 }
 
+/**
+ * CPU time per thread kind, in µs: Node names its threads (MainThread: the HTTP server; WorkerThread: function
+ * hosts; V8Worker: V8's garbage collector and compiler helpers), so the split shows where a request's CPU goes.
+ */
+function cpuMicrosByThread(pid) {
+  const byKind = {}
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const kind = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')
+      byKind[kind] = (byKind[kind] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return byKind
+}
+
 async function cannon(port, seconds, pid) {
   const cpuBefore = pid ? cpuMicros(pid) : 0
+  const threadsBefore = pid ? cpuMicrosByThread(pid) : {}
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${CHUNK}`,
     connections,
@@ -132,8 +151,22 @@ async function cannon(port, seconds, pid) {
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     // The server process's CPU per request (µs): less noisy than req/s on a shared machine.
-    ...(pid ? { cpuUsPerRequest: Math.round((cpuMicros(pid) - cpuBefore) / result.requests.total) } : {}),
+    ...(pid
+      ? {
+          cpuUsPerRequest: Math.round((cpuMicros(pid) - cpuBefore) / result.requests.total),
+          cpuUsPerRequestByThread: perRequest(threadsBefore, cpuMicrosByThread(pid), result.requests.total),
+        }
+      : {}),
   }
+}
+
+function perRequest(before, after, requests) {
+  const split = {}
+  for (const [kind, micros] of Object.entries(after)) {
+    const used = Math.round((micros - (before[kind] ?? 0)) / requests)
+    if (used > 0) split[kind] = used
+  }
+  return split
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -196,7 +229,11 @@ await cannon(runnerPort, warmup)
 await cannon(barePort, warmup)
 await cannon(copiesPort, warmup)
 const rounds = []
-const show = (name, r) => `${name} ${r.rps.toFixed(0)} req/s (${r.cpuUsPerRequest} µs CPU/req)`
+const threads = (r) =>
+  Object.entries(r.cpuUsPerRequestByThread)
+    .map(([kind, micros]) => `${kind} ${micros}`)
+    .join(', ')
+const show = (name, r) => `${name} ${r.rps.toFixed(0)} req/s (${r.cpuUsPerRequest} µs CPU/req: ${threads(r)})`
 for (let i = 0; i < Number(values.rounds); i++) {
   const viaRunner = await cannon(runnerPort, duration, runner.pid)
   const viaBare = await cannon(barePort, duration, bare.pid)
