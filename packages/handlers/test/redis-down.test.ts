@@ -69,6 +69,30 @@ describe('Redis down and back', () => {
     expect((await call(handler, 'GET', '/cubewalkblocks')).json?.worlds).toEqual(['down-w'])
   })
 
+  it('answers bad input with its 4xx at once while Redis is down, never 503', async () => {
+    const dead = blocksHandler(`redis://127.0.0.1:${await freePort()}`, {}, { logger: () => {} })
+    const cases: Array<[() => ReturnType<typeof call>, number]> = [
+      [() => call(dead, 'GET', '/cubewalkblocks/Bad_World/chunks/0,0,0'), 400],
+      [() => call(dead, 'GET', '/cubewalkblocks/down-w/chunks/1,2'), 400],
+      [() => call(dead, 'GET', '/cubewalkblocks/down-w/chunks', { query: { at: 'nope' } }), 400],
+      [() => call(dead, 'GET', '/nowhere'), 404],
+      [() => call(dead, 'POST', chunk), 405],
+      [() => call(dead, 'PUT', chunk, { body: 'blocks', headers: { 'Content-Type': 'text/plain' } }), 415],
+      [
+        () =>
+          call(dead, 'PATCH', chunk, { body: '{"set": [', headers: { 'Content-Type': 'application/json' } }),
+        400,
+      ],
+    ]
+    for (const [request, status] of cases) {
+      const [response, ms] = await timed(request)
+      expect(response.statusCode).toBe(status)
+      expect(typeof response.json?.message).toBe('string')
+      // Nothing waited on the connection (the pool's budgets are 500 ms).
+      expect(ms).toBeLessThan(400)
+    }
+  })
+
   it('answers 503 JSON fast when Redis was never reachable (cold start against a dead endpoint)', async () => {
     const dead = blocksHandler(`redis://127.0.0.1:${await freePort()}`, {}, { logger: () => {} })
     const [response, ms] = await timed(() => call(dead, 'GET', chunk))

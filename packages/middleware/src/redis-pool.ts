@@ -55,7 +55,7 @@ export function redisPool<const TKey extends string = 'redis'>(
 export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddleware<string, Redis | Cluster> {
   const config = resolveRedisPoolConfig(options)
   // Everything the hot path needs, computed once per middleware instance.
-  const { key, contextKey, commandTimeout, connectTimeout, timeoutMargin } = config
+  const { key, contextKey, commandTimeout, connectTimeout, timeoutMargin, awaitConnection } = config
 
   if (!config.disablePrefetch) obtainEntry(config)
 
@@ -84,10 +84,20 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
     ;(request.context as unknown as WritableContext)[contextKey] = entry.client
   }
 
+  /** `awaitConnection: false`: the handler's first command waits in ioredis's offline queue instead. */
+  const redisPoolAttach = (request: PoolRequest): undefined => {
+    const entry = obtainEntry(config)
+    applyBudget(entry, budgetOf(request.context))
+    ;(request.context as unknown as WritableContext)[contextKey] = entry.client
+    return undefined
+  }
+
   const redisPoolBefore = (request: PoolRequest): Promise<void> | undefined => {
     const entry = lookupEntry(key)
     // Warm path: a map lookup, a status check and two number compares; no await, no allocation.
-    if (entry === undefined || entry.client.status !== 'ready') return redisPoolConnect(request)
+    if (entry === undefined || entry.client.status !== 'ready') {
+      return awaitConnection ? redisPoolConnect(request) : redisPoolAttach(request)
+    }
     applyBudget(entry, budgetOf(request.context))
     ;(request.context as unknown as WritableContext)[contextKey] = entry.client
     return undefined

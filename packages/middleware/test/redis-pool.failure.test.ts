@@ -171,3 +171,55 @@ describe('redisPool: connection silently dropped (no FIN, no RST: a NAT or a fro
     }
   })
 })
+
+describe('redisPool: awaitConnection: false', () => {
+  /** Checks its input before it touches Redis, as the blocks API does. */
+  const validatingHandler = async (event: unknown, context: { redis: Redis }) => {
+    const key = (event as { key?: unknown }).key
+    if (typeof key !== 'string') {
+      throw Object.assign(new Error('key must be a string'), { statusCode: 400, expose: true })
+    }
+    return { value: await context.redis.get(key) }
+  }
+
+  it('lets bad input answer 4xx at once while Redis is down, and Redis work 503 fast', async () => {
+    const rejections = trackUnhandledRejections()
+    await server.kill()
+    try {
+      const invoke = lambdaWith(
+        redisPool({ url: server.url, disablePrefetch: true, awaitConnection: false }),
+        validatingHandler,
+      )
+      const bad = await invoke(6000, {})
+      expect(bad).toMatchObject({ statusCode: 400, body: { message: 'key must be a string' } })
+      expect(bad.ms).toBeLessThan(100)
+      const cold = await invoke(6000, { key: 'f9:any' })
+      expect(cold).toMatchObject(unavailable)
+      expect(cold.ms).toBeLessThan(1000)
+      const short = await invoke(300, { key: 'f9:any' })
+      expect(short).toMatchObject(unavailable)
+      expect(short.ms).toBeLessThan(300 - 10)
+      expect(await invoke(6000, {})).toMatchObject({ statusCode: 400 })
+    } finally {
+      await server.restart()
+      await settle()
+      expect(rejections.stop()).toEqual([])
+    }
+  })
+
+  it('still serves the first command of a cold start (it waits for the connection), then stays warm', async () => {
+    const rejections = trackUnhandledRejections()
+    try {
+      const invoke = lambdaWith(
+        redisPool({ url: server.url, disablePrefetch: true, awaitConnection: false }),
+        async (_event, context) => ({ n: await context.redis.incr('f10:n') }),
+      )
+      expect(await invoke()).toMatchObject({ statusCode: 200, body: { n: 1 } })
+      expect(await invoke()).toMatchObject({ statusCode: 200, body: { n: 2 } })
+      await vi.waitFor(async () => expect(await connectedClients(server)).toBe(1), { timeout: 3000 })
+      await settle()
+    } finally {
+      expect(rejections.stop()).toEqual([])
+    }
+  })
+})

@@ -6,7 +6,9 @@
 //                        decorate the JSON error responses (otherwise a browser could not read them).
 //   jsonResponse         plain data → 200 JSON; every error → JSON {"message"} (4xx shown, 5xx logged)
 //   httpHeaderNormalizer lower-case header names, so routes read `if-match` whatever the client sent
-//   redisPool            the shared client on context.redis; connection failures → 503
+//   redisPool            the shared client on context.redis, not awaited: the router and the routes check the
+//                        request first, so bad input is a 4xx even while Redis is down, and the first command
+//                        waits for the connection (bounded by the command timeout); connection failures → 503
 //   router               router.ts → routes/*.ts → store.ts (+ keys.ts, lua.ts)
 import { type JsonResponseLogger, jsonResponse, redisPool } from '@cubewalk/middleware'
 import middy from '@middy/core'
@@ -52,6 +54,7 @@ export const createBlocksHandler = (
     .use(
       redisPool({
         ...config.redis,
+        awaitConnection: false,
         ...(config.iamAuth === undefined ? {} : { password: elastiCacheIamAuth(config.iamAuth) }),
       }),
     )

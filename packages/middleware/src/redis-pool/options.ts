@@ -47,6 +47,13 @@ export interface RedisPoolOptions<TKey extends string = 'redis'> {
   contextKey?: TKey
   /** Don't connect when the middleware is created (Lambda init); connect on the first invocation instead. */
   disablePrefetch?: boolean
+  /**
+   * `true` (default): `before` waits, up to `connectTimeout`, until the connection is ready. `false`: the client
+   * is on the context at once and the handler's first command waits for the connection instead (ioredis's offline
+   * queue), up to `commandTimeout`; a handler that rejects bad input first then answers it without waiting on
+   * Redis, even while Redis is down.
+   */
+  awaitConnection?: boolean
   /** Escape hatch: extra ioredis options (every node's options in cluster mode). They win over the pool's. */
   redisOptions?: RedisOptions
   /** Escape hatch: extra ioredis Cluster options (cluster mode only). They win over the pool's. */
@@ -64,6 +71,7 @@ export const redisPoolDefaults = {
   reconnectAttempts: 2,
   contextKey: 'redis',
   disablePrefetch: false,
+  awaitConnection: true,
 } as const satisfies Partial<RedisPoolOptions<'redis'>>
 
 /** Options checked and resolved once, when the middleware (or accessor) is set up. */
@@ -84,6 +92,7 @@ export interface ResolvedRedisPoolConfig {
   readonly reconnectAttempts: number
   readonly contextKey: string
   readonly disablePrefetch: boolean
+  readonly awaitConnection: boolean
   readonly redisOptions: RedisOptions
   readonly clusterOptions: ClusterOptions
 }
@@ -227,6 +236,7 @@ export const resolveRedisPoolConfig = (options: RedisPoolOptions<string>): Resol
     ),
     contextKey,
     disablePrefetch: options.disablePrefetch ?? redisPoolDefaults.disablePrefetch,
+    awaitConnection: options.awaitConnection ?? redisPoolDefaults.awaitConnection,
     redisOptions: { ...options.redisOptions },
     clusterOptions: { ...options.clusterOptions },
   }
