@@ -84,19 +84,13 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
     ;(request.context as unknown as WritableContext)[contextKey] = entry.client
   }
 
-  /** `awaitConnection: false`: the handler's first command waits in ioredis's offline queue instead. */
-  const redisPoolAttach = (request: PoolRequest): undefined => {
-    const entry = obtainEntry(config)
-    applyBudget(entry, budgetOf(request.context))
-    ;(request.context as unknown as WritableContext)[contextKey] = entry.client
-    return undefined
-  }
-
   const redisPoolBefore = (request: PoolRequest): Promise<void> | undefined => {
-    const entry = lookupEntry(key)
+    let entry = lookupEntry(key)
     // Warm path: a map lookup, a status check and two number compares; no await, no allocation.
     if (entry === undefined || entry.client.status !== 'ready') {
-      return awaitConnection ? redisPoolConnect(request) : redisPoolAttach(request)
+      if (awaitConnection) return redisPoolConnect(request)
+      // The handler's first command waits for the connection in ioredis's offline queue instead.
+      entry = obtainEntry(config)
     }
     applyBudget(entry, budgetOf(request.context))
     ;(request.context as unknown as WritableContext)[contextKey] = entry.client
