@@ -27,6 +27,19 @@ afterAll(async () => {
 /** Lets late timers and rejections fire before the unhandled-rejection check. */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100))
 
+/** Runs `body` with the server killed, then restarts it and checks nothing was left unhandled. */
+const withServerDown = async (body: () => Promise<void>): Promise<void> => {
+  const rejections = trackUnhandledRejections()
+  await server.kill()
+  try {
+    await body()
+  } finally {
+    await server.restart()
+    await settle()
+    expect(rejections.stop()).toEqual([])
+  }
+}
+
 describe('redisPool: Redis killed', () => {
   it('answers 503 within 1 s (defaults) and before the remaining time runs out; recovers after a restart', async () => {
     const rejections = trackUnhandledRejections()
@@ -58,10 +71,8 @@ describe('redisPool: Redis killed', () => {
     }
   })
 
-  it('answers 503 fast on a cold start against a dead endpoint', async () => {
-    const rejections = trackUnhandledRejections()
-    await server.kill()
-    try {
+  it('answers 503 fast on a cold start against a dead endpoint', () =>
+    withServerDown(async () => {
       const invoke = lambdaWith(
         redisPool({ url: server.url, disablePrefetch: true }),
         async (_event, context) => context.redis.get('f2:any'),
@@ -72,12 +83,7 @@ describe('redisPool: Redis killed', () => {
       const short = await invoke(300)
       expect(short).toMatchObject(unavailable)
       expect(short.ms).toBeLessThan(300 - 10)
-    } finally {
-      await server.restart()
-      await settle()
-      expect(rejections.stop()).toEqual([])
-    }
-  })
+    }))
 })
 
 describe('redisPool: Redis hung (SIGSTOP: connections accepted, nothing answered)', () => {
@@ -182,10 +188,8 @@ describe('redisPool: awaitConnection: false', () => {
     return { value: await context.redis.get(key) }
   }
 
-  it('lets bad input answer 4xx at once while Redis is down, and Redis work 503 fast', async () => {
-    const rejections = trackUnhandledRejections()
-    await server.kill()
-    try {
+  it('lets bad input answer 4xx at once while Redis is down, and Redis work 503 fast', () =>
+    withServerDown(async () => {
       const invoke = lambdaWith(
         redisPool({ url: server.url, disablePrefetch: true, awaitConnection: false }),
         validatingHandler,
@@ -200,12 +204,7 @@ describe('redisPool: awaitConnection: false', () => {
       expect(short).toMatchObject(unavailable)
       expect(short.ms).toBeLessThan(300 - 10)
       expect(await invoke(6000, {})).toMatchObject({ statusCode: 400 })
-    } finally {
-      await server.restart()
-      await settle()
-      expect(rejections.stop()).toEqual([])
-    }
-  })
+    }))
 
   it('still serves the first command of a cold start (it waits for the connection), then stays warm', async () => {
     const rejections = trackUnhandledRejections()

@@ -112,7 +112,12 @@ function rssMb(pid) {
 
 /** CPU time (user + system, all threads) a process has used so far, in µs. */
 function cpuMicros(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return statCpuMicros(`/proc/${pid}/stat`)
+}
+
+/** utime + stime of a /proc stat file, in µs (clock ticks of 10 ms). */
+function statCpuMicros(file) {
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ')
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100
 }
 
@@ -125,8 +130,7 @@ function cpuMicrosByThread(pid) {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const kind = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')
-      byKind[kind] = (byKind[kind] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100
+      byKind[kind] = (byKind[kind] ?? 0) + statCpuMicros(`/proc/${pid}/task/${tid}/stat`)
     } catch {
       // The thread ended between listing and reading.
     }

@@ -78,7 +78,7 @@ interface OutgoingResponse {
   status: number
   headers: Record<string, string | string[]>
   body: string | Uint8Array
-  /** Set for a function's answer: if Node cannot send it, API Gateway's 502 for this stage replaces it. */
+  /** Set for a function's answer: if Node cannot send it, this stage's 502 replaces it (see unsendable). */
   binding: StageBinding | undefined
 }
 
@@ -528,30 +528,15 @@ export class LocalApi {
 
   /**
    * Node refused the answer (a header name with a space, a header value with a line break): API Gateway treats
-   * such a function result as malformed and answers 502. A gateway response of the template that Node refuses
-   * falls back to the plain 502.
+   * such a function result as malformed and answers 502, with the stage's DEFAULT_5XX. When that gateway response
+   * of the template is what Node refused, its answer carries no binding and API Gateway's built-in one follows,
+   * whose fixed headers Node always accepts.
    */
   private unsendable(answer: OutgoingResponse, error: unknown): void {
     const { x, binding } = answer
-    const reason = `response Node cannot send: ${(error as Error).message}`
     for (const name of x.res.getHeaderNames()) x.res.removeHeader(name)
-    if (binding) {
-      this.gatewayResponse(x, binding, 'DEFAULT_5XX', 'Internal server error', reason, 502)
-      return
-    }
-    // API Gateway's built-in DEFAULT_5XX, written directly: this path must not be able to fail again.
-    const body = '{"message":"Internal server error"}'
-    x.record.reason = reason
-    x.record.status = 502
-    x.res.writeHead(502, {
-      'Content-Type': 'application/json',
-      'x-amzn-ErrorType': 'InternalServerErrorException',
-      'x-amzn-RequestId': x.facts.requestId,
-      'x-amz-apigw-id': x.facts.extendedRequestId,
-      'Content-Length': String(body.length),
-    })
-    x.res.end(body)
-    this.finish(x)
+    const reason = `response Node cannot send: ${(error as Error).message}`
+    this.gatewayResponse(x, binding, 'DEFAULT_5XX', 'Internal server error', reason, 502)
   }
 }
 
