@@ -1,0 +1,190 @@
+// What holding several instances of one function in one isolate costs, with no HTTP and no runner code: calls
+// the blocks handler directly from N module instances of its bundle (each with its own Redis connection, as the
+// runner's instances have), 50 calls in flight spread round-robin, and reports calls per second and how much of
+// what the calls allocate survives young-generation GCs and is promoted (V8's --trace-gc-nvp), for each N.
+// The bare ×8 server of local-throughput.mjs and the runner's function worker both hold 8 instances.
+//
+// Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
+//   node bench/module-copies.mjs [--assembly cdk.out] [--copies 1,4,6,8] [--duration 5] [--warmup 3]
+import '../bin/ts-resolve.mjs'
+import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const { loadStack } = await import('../src/local/cloud-assembly.ts')
+const { IntrinsicResolver } = await import('../src/local/intrinsics.ts')
+const { buildApiModel } = await import('../src/local/api-model.ts')
+const { matchResource, methodFor } = await import('../src/local/router.ts')
+const { startLocalRedis } = await import('../src/local/local-redis.ts')
+const { localEnvironmentOverrides } = await import('../src/local/local-wiring.ts')
+const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
+const { buildProxyEvent, parseHeaders, parseQuery } = await import('../src/local/proxy-event.ts')
+
+const stackDir = fileURLToPath(new URL('../', import.meta.url))
+const { values } = parseArgs({
+  options: {
+    assembly: { type: 'string', default: resolve(stackDir, 'cdk.out') },
+    copies: { type: 'string', default: '1,4,6,8' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '3' },
+    // Internal: the measuring child process.
+    child: { type: 'string' },
+    'redis-url': { type: 'string' },
+  },
+})
+const PATH = '/cubewalkblocks/bench/chunks/1,2,3'
+const IN_FLIGHT = 50
+
+const stack = loadStack(values.assembly)
+const model = buildApiModel(stack, new IntrinsicResolver(stack.template, stack.stackName, DEFAULT_IDENTITY))
+const api = model.apis[0]
+const match = matchResource(api.root, PATH)
+const blocks = model.functions.get(methodFor(match.node, 'GET').integration.functionLogicalId)
+
+if (values.child) await child(Number(values.child), values['redis-url'])
+else await parent()
+
+async function parent() {
+  const redis = await startLocalRedis()
+  const results = []
+  try {
+    for (const copies of values.copies.split(',').map(Number)) {
+      const result = await measure(copies, redis.url)
+      results.push(result)
+      console.error(
+        `${copies} instance(s): ${result.callsPerSecond} calls/s, ${result.promotedKbPerScavenge} KB promoted per scavenge (${result.survivedKbPerScavenge} KB survived), ${result.markCompacts} full GCs`,
+      )
+    }
+  } finally {
+    await redis.stop()
+  }
+  console.log(JSON.stringify({ node: process.version, inFlight: IN_FLIGHT, results }, null, 2))
+}
+
+/** One child process per N, so every N starts from a fresh heap. */
+function measure(copies, redisUrl) {
+  const args = ['--trace-gc-nvp', fileURLToPath(import.meta.url), '--assembly', values.assembly]
+  args.push('--child', String(copies), '--redis-url', redisUrl, '--duration', values.duration)
+  args.push('--warmup', values.warmup)
+  return new Promise((resolvePromise, reject) => {
+    const proc = spawn(process.execPath, args, { cwd: stackDir, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    proc.stdout.on('data', (chunk) => {
+      out += chunk
+    })
+    proc.once('error', reject)
+    proc.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`child for ${copies} instance(s) exited with ${code}`))
+      const lines = out.split('\n')
+      const start = lines.indexOf('measure:start')
+      const end = lines.findIndex((line) => line.startsWith('measure:end '))
+      if (start < 0 || end < 0) return reject(new Error(`child for ${copies} instance(s) printed no result`))
+      const window = lines.slice(start + 1, end)
+      const field = (line, name) => Number(new RegExp(`\\b${name}=(\\d+)`).exec(line)?.[1] ?? 0)
+      const scavenges = window.filter((line) => /\bgc=s\b/.test(line))
+      const perScavenge = (name) =>
+        Math.round(scavenges.reduce((sum, line) => sum + field(line, name), 0) / scavenges.length / 1024)
+      resolvePromise({
+        copies,
+        callsPerSecond: Number(lines[end].split(' ')[1]),
+        scavenges: scavenges.length,
+        promotedKbPerScavenge: perScavenge('promoted'),
+        survivedKbPerScavenge: perScavenge('new_space_survived'),
+        markCompacts: window.filter((line) => /\bgc=mc\b/.test(line)).length,
+      })
+    })
+  })
+}
+
+async function child(copies, redisUrl) {
+  for (const [name, value] of Object.entries({
+    ...blocks.environment,
+    AWS_REGION: DEFAULT_IDENTITY.region,
+    ...localEnvironmentOverrides(blocks, { redisUrl }),
+  })) {
+    if (value === null) delete process.env[name]
+    else process.env[name] = value
+  }
+  const bundle = pathToFileURL(resolve(blocks.codeDir, 'index.mjs')).href
+  const handlers = []
+  for (let i = 0; i < copies; i++) handlers.push((await import(`${bundle}?copy=${i}`)).handler)
+
+  const rawHeaders = ['host', '127.0.0.1:3000', 'token', 'cubewalk-allow', 'content-type', 'application/json']
+  const route = {
+    apiId: api.apiId,
+    accountId: DEFAULT_IDENTITY.accountId,
+    stage: 'prod',
+    deploymentId: 'bench',
+    stageVariables: null,
+    resourceId: match.node.id,
+    resourcePath: match.node.path,
+    pathParameters: match.pathParameters,
+    domainName: '127.0.0.1:3000',
+    binaryMediaTypes: [],
+  }
+  const event = (method, body) =>
+    buildProxyEvent(
+      {
+        method,
+        path: PATH,
+        rawQuery: '',
+        rawHeaders,
+        body,
+        sourceIp: '127.0.0.1',
+        protocol: 'HTTP/1.1',
+        requestId: randomUUID(),
+        extendedRequestId: 'bench',
+        traceId: 'Root=1-0-0',
+        startedAt: Date.now(),
+      },
+      route,
+      parseHeaders(rawHeaders),
+      parseQuery(''),
+      { principalId: 'bench', integrationLatency: 0 },
+    )
+  const context = () => {
+    const deadline = Date.now() + 10_000
+    return {
+      functionName: blocks.name,
+      awsRequestId: randomUUID(),
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+    }
+  }
+  const put = await handlers[0](
+    event('PUT', Buffer.from(JSON.stringify({ blocks: Buffer.alloc(4096, 7).toString('base64') }))),
+    context(),
+  )
+  if (put.statusCode !== 200) throw new Error(`seeding the chunk failed: ${put.statusCode} ${put.body}`)
+
+  let calls = 0
+  let next = 0
+  let stopped = false
+  const loop = async () => {
+    while (!stopped) {
+      const handler = handlers[next]
+      next = (next + 1) % copies
+      const result = await handler(event('GET', Buffer.alloc(0)), context())
+      if (result.statusCode !== 200) throw new Error(`GET answered ${result.statusCode}: ${result.body}`)
+      calls++
+    }
+  }
+  const run = async (seconds) => {
+    stopped = false
+    calls = 0
+    const timer = setTimeout(() => {
+      stopped = true
+    }, seconds * 1000)
+    const started = performance.now()
+    await Promise.all(Array.from({ length: IN_FLIGHT }, loop))
+    clearTimeout(timer)
+    return Math.round((calls * 1000) / (performance.now() - started))
+  }
+  await run(Number(values.warmup))
+  process.stdout.write('measure:start\n')
+  const callsPerSecond = await run(Number(values.duration))
+  process.stdout.write(`measure:end ${callsPerSecond}\n`)
+  process.exit(0)
+}
