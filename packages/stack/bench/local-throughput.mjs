@@ -16,14 +16,9 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 
-const { loadStack } = await import('../src/local/cloud-assembly.ts')
-const { IntrinsicResolver } = await import('../src/local/intrinsics.ts')
-const { buildApiModel } = await import('../src/local/api-model.ts')
-const { matchResource, methodFor } = await import('../src/local/router.ts')
 const { freePort, startLocalRedis } = await import('../src/local/local-redis.ts')
-const { localEnvironmentOverrides } = await import('../src/local/local-wiring.ts')
-const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
 const { DEFAULT_CONCURRENCY } = await import('../src/local/runner.ts')
+const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
 
 const stackDir = fileURLToPath(new URL('../', import.meta.url))
 const { values } = parseArgs({
@@ -45,7 +40,7 @@ const { values } = parseArgs({
 const duration = Number(values.duration)
 const connections = Number(values.connections)
 const TOKEN = 'cubewalk-allow'
-const CHUNK = '/prod/cubewalkblocks/bench/chunks/1,2,3'
+const CHUNK = `/prod${CHUNK_PATH}`
 
 const children = new Set()
 process.on('exit', () => {
@@ -176,19 +171,9 @@ function perRequest(before, after, requests) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 // The blocks function, its asset and its local environment, from the template as the runner sees it.
-const stack = loadStack(values.assembly)
+const { blocks, environment } = loadBlocksFunction(values.assembly)
 const redis = await startLocalRedis()
-const resolver = new IntrinsicResolver(stack.template, stack.stackName, DEFAULT_IDENTITY)
-const model = buildApiModel(stack, resolver)
-const api = model.apis[0]
-const method = methodFor(matchResource(api.root, '/cubewalkblocks/bench/chunks/1,2,3').node, 'GET')
-const blocks = model.functions.get(method.integration.functionLogicalId)
-const bareEnv = { ...blocks.environment, AWS_REGION: DEFAULT_IDENTITY.region }
-for (const [name, value] of Object.entries(localEnvironmentOverrides(blocks, { redisUrl: redis.url }))) {
-  if (value === null) delete bareEnv[name]
-  else bareEnv[name] = value
-}
-delete bareEnv.NODE_OPTIONS
+const bareEnv = environment(redis.url)
 
 const runnerArgs = (port) => [
   ...values['runner-node-arg'],

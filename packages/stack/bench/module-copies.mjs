@@ -13,14 +13,10 @@ import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 
-const { loadStack } = await import('../src/local/cloud-assembly.ts')
-const { IntrinsicResolver } = await import('../src/local/intrinsics.ts')
-const { buildApiModel } = await import('../src/local/api-model.ts')
-const { matchResource, methodFor } = await import('../src/local/router.ts')
 const { startLocalRedis } = await import('../src/local/local-redis.ts')
-const { localEnvironmentOverrides } = await import('../src/local/local-wiring.ts')
 const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
 const { buildProxyEvent, parseHeaders, parseQuery } = await import('../src/local/proxy-event.ts')
+const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
 
 const stackDir = fileURLToPath(new URL('../', import.meta.url))
 const { values } = parseArgs({
@@ -34,14 +30,9 @@ const { values } = parseArgs({
     'redis-url': { type: 'string' },
   },
 })
-const PATH = '/cubewalkblocks/bench/chunks/1,2,3'
 const IN_FLIGHT = 50
 
-const stack = loadStack(values.assembly)
-const model = buildApiModel(stack, new IntrinsicResolver(stack.template, stack.stackName, DEFAULT_IDENTITY))
-const api = model.apis[0]
-const match = matchResource(api.root, PATH)
-const blocks = model.functions.get(methodFor(match.node, 'GET').integration.functionLogicalId)
+const { api, match, blocks, environment } = loadBlocksFunction(values.assembly)
 
 if (values.child) await child(Number(values.child), values['redis-url'])
 else await parent()
@@ -99,14 +90,7 @@ function measure(copies, redisUrl) {
 }
 
 async function child(copies, redisUrl) {
-  for (const [name, value] of Object.entries({
-    ...blocks.environment,
-    AWS_REGION: DEFAULT_IDENTITY.region,
-    ...localEnvironmentOverrides(blocks, { redisUrl }),
-  })) {
-    if (value === null) delete process.env[name]
-    else process.env[name] = value
-  }
+  Object.assign(process.env, environment(redisUrl))
   const bundle = pathToFileURL(resolve(blocks.codeDir, 'index.mjs')).href
   const handlers = []
   for (let i = 0; i < copies; i++) handlers.push((await import(`${bundle}?copy=${i}`)).handler)
@@ -128,7 +112,7 @@ async function child(copies, redisUrl) {
     buildProxyEvent(
       {
         method,
-        path: PATH,
+        path: CHUNK_PATH,
         rawQuery: '',
         rawHeaders,
         body,
