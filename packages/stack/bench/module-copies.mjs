@@ -7,7 +7,6 @@
 // Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
 //   node bench/module-copies.mjs [--assembly cdk.out] [--copies 1,4,6,8] [--duration 5] [--warmup 3]
 import '../bin/ts-resolve.mjs'
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -17,6 +16,7 @@ const { startLocalRedis } = await import('../src/local/local-redis.ts')
 const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
 const { buildProxyEvent, parseHeaders, parseQuery } = await import('../src/local/proxy-event.ts')
 const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
+const { measureTraced } = await import('./gc-trace.mjs')
 
 const stackDir = fileURLToPath(new URL('../', import.meta.url))
 const { values } = parseArgs({
@@ -45,7 +45,7 @@ async function parent() {
       const result = await measure(copies, redis.url)
       results.push(result)
       console.error(
-        `${copies} instance(s): ${result.callsPerSecond} calls/s, ${result.promotedKbPerScavenge} KB promoted per scavenge (${result.survivedKbPerScavenge} KB survived), ${result.markCompacts} full GCs`,
+        `${copies} instance(s): ${result.callsPerSecond} calls/s, ${result.promotedKbPerScavenge} KB promoted per scavenge (${result.promotedMbInAll} MB in all; ${result.survivedKbPerScavenge} KB survived per scavenge), ${result.markCompacts} full GCs`,
       )
     }
   } finally {
@@ -55,38 +55,10 @@ async function parent() {
 }
 
 /** One child process per N, so every N starts from a fresh heap. */
-function measure(copies, redisUrl) {
-  const args = ['--trace-gc-nvp', fileURLToPath(import.meta.url), '--assembly', values.assembly]
-  args.push('--child', String(copies), '--redis-url', redisUrl, '--duration', values.duration)
-  args.push('--warmup', values.warmup)
-  return new Promise((resolvePromise, reject) => {
-    const proc = spawn(process.execPath, args, { cwd: stackDir, stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    proc.stdout.on('data', (chunk) => {
-      out += chunk
-    })
-    proc.once('error', reject)
-    proc.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`child for ${copies} instance(s) exited with ${code}`))
-      const lines = out.split('\n')
-      const start = lines.indexOf('measure:start')
-      const end = lines.findIndex((line) => line.startsWith('measure:end '))
-      if (start < 0 || end < 0) return reject(new Error(`child for ${copies} instance(s) printed no result`))
-      const window = lines.slice(start + 1, end)
-      const field = (line, name) => Number(new RegExp(`\\b${name}=(\\d+)`).exec(line)?.[1] ?? 0)
-      const scavenges = window.filter((line) => /\bgc=s\b/.test(line))
-      const perScavenge = (name) =>
-        Math.round(scavenges.reduce((sum, line) => sum + field(line, name), 0) / scavenges.length / 1024)
-      resolvePromise({
-        copies,
-        callsPerSecond: Number(lines[end].split(' ')[1]),
-        scavenges: scavenges.length,
-        promotedKbPerScavenge: perScavenge('promoted'),
-        survivedKbPerScavenge: perScavenge('new_space_survived'),
-        markCompacts: window.filter((line) => /\bgc=mc\b/.test(line)).length,
-      })
-    })
-  })
+async function measure(copies, redisUrl) {
+  const args = [fileURLToPath(import.meta.url), '--assembly', values.assembly, '--child', String(copies)]
+  args.push('--redis-url', redisUrl, '--duration', values.duration, '--warmup', values.warmup)
+  return { copies, ...(await measureTraced(args, { cwd: stackDir })) }
 }
 
 async function child(copies, redisUrl) {
