@@ -7,7 +7,7 @@
 // Usage (from packages/stack): node bench/closure-copies.mjs [--copies 1,4,8] [--plain] [--duration 4]
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { measureTraced } from './gc-trace.mjs'
+import { measureTraced, runMeasuredWindow } from './gc-trace.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -68,34 +68,17 @@ async function child(copies) {
     const url = `data:text/javascript,${encodeURIComponent(moduleSource(i, values.plain))}`
     send.push((await import(url)).connect())
   }
-  let calls = 0
   let next = 0
-  let stopped = false
-  const loop = async () => {
-    while (!stopped) {
+  await runMeasuredWindow(
+    async (n) => {
       const connection = send[next]
       next = (next + 1) % copies
-      await connection(`key-${calls}`)
+      await connection(`key-${n}`)
       // Some work per answer, as a handler does: without it the calls never overlap a young GC.
       const until = performance.now() + WORK_MS
       while (performance.now() < until);
-      calls++
-    }
-  }
-  const run = async (seconds) => {
-    stopped = false
-    calls = 0
-    const timer = setTimeout(() => {
-      stopped = true
-    }, seconds * 1000)
-    const started = performance.now()
-    await Promise.all(Array.from({ length: IN_FLIGHT }, loop))
-    clearTimeout(timer)
-    return Math.round((calls * 1000) / (performance.now() - started))
-  }
-  await run(Number(values.warmup))
-  process.stdout.write('measure:start\n')
-  const callsPerSecond = await run(Number(values.duration))
-  process.stdout.write(`measure:end ${callsPerSecond}\n`)
+    },
+    { inFlight: IN_FLIGHT, warmupSeconds: Number(values.warmup), seconds: Number(values.duration) },
+  )
   process.exit(0)
 }

@@ -1,6 +1,6 @@
-// Runs a measuring child under V8's --trace-gc-nvp and sums the young-generation GCs of its measured window,
-// for the benches that look at what survives young GCs (module-copies.mjs, closure-copies.mjs). The child marks
-// the window by printing `measure:start` and then `measure:end <calls per second>` on stdout.
+// What survives young-generation GCs, for the benches that look at it (module-copies.mjs, closure-copies.mjs):
+// measureTraced runs a measuring child under V8's --trace-gc-nvp and sums the GCs of its measured window, which
+// the child marks with runMeasuredWindow (`measure:start`, then `measure:end <calls per second>` on stdout).
 import { spawn } from 'node:child_process'
 
 export function measureTraced(args, { cwd, env } = {}) {
@@ -36,4 +36,34 @@ export function measureTraced(args, { cwd, env } = {}) {
       })
     })
   })
+}
+
+/**
+ * The child's side: keeps `inFlight` calls of `call(n)` going (n counts calls) for a warm-up, then for the
+ * measured window, which it marks on stdout for {@link measureTraced}.
+ */
+export async function runMeasuredWindow(call, { inFlight, warmupSeconds, seconds }) {
+  let calls = 0
+  let stopped = false
+  const loop = async () => {
+    while (!stopped) {
+      await call(calls)
+      calls++
+    }
+  }
+  const run = async (duration) => {
+    stopped = false
+    calls = 0
+    const timer = setTimeout(() => {
+      stopped = true
+    }, duration * 1000)
+    const started = performance.now()
+    await Promise.all(Array.from({ length: inFlight }, loop))
+    clearTimeout(timer)
+    return Math.round((calls * 1000) / (performance.now() - started))
+  }
+  await run(warmupSeconds)
+  process.stdout.write('measure:start\n')
+  const callsPerSecond = await run(seconds)
+  process.stdout.write(`measure:end ${callsPerSecond}\n`)
 }

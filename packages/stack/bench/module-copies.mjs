@@ -16,7 +16,7 @@ const { startLocalRedis } = await import('../src/local/local-redis.ts')
 const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
 const { buildProxyEvent, parseHeaders, parseQuery } = await import('../src/local/proxy-event.ts')
 const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
-const { measureTraced } = await import('./gc-trace.mjs')
+const { measureTraced, runMeasuredWindow } = await import('./gc-trace.mjs')
 
 const stackDir = fileURLToPath(new URL('../', import.meta.url))
 const { values } = parseArgs({
@@ -115,32 +115,15 @@ async function child(copies, redisUrl) {
   )
   if (put.statusCode !== 200) throw new Error(`seeding the chunk failed: ${put.statusCode} ${put.body}`)
 
-  let calls = 0
   let next = 0
-  let stopped = false
-  const loop = async () => {
-    while (!stopped) {
+  await runMeasuredWindow(
+    async () => {
       const handler = handlers[next]
       next = (next + 1) % copies
       const result = await handler(event('GET', Buffer.alloc(0)), context())
       if (result.statusCode !== 200) throw new Error(`GET answered ${result.statusCode}: ${result.body}`)
-      calls++
-    }
-  }
-  const run = async (seconds) => {
-    stopped = false
-    calls = 0
-    const timer = setTimeout(() => {
-      stopped = true
-    }, seconds * 1000)
-    const started = performance.now()
-    await Promise.all(Array.from({ length: IN_FLIGHT }, loop))
-    clearTimeout(timer)
-    return Math.round((calls * 1000) / (performance.now() - started))
-  }
-  await run(Number(values.warmup))
-  process.stdout.write('measure:start\n')
-  const callsPerSecond = await run(Number(values.duration))
-  process.stdout.write(`measure:end ${callsPerSecond}\n`)
+    },
+    { inFlight: IN_FLIGHT, warmupSeconds: Number(values.warmup), seconds: Number(values.duration) },
+  )
   process.exit(0)
 }
