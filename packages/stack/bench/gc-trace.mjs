@@ -3,11 +3,10 @@
 // the child marks with runMeasuredWindow (`measure:start`, then `measure:end <calls per second>` on stdout).
 import { spawn } from 'node:child_process'
 
-export function measureTraced(args, { cwd, env } = {}) {
+export function measureTraced(args, { cwd } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--trace-gc-nvp', ...args], {
       cwd,
-      env: env ?? process.env,
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let out = ''
