@@ -7,20 +7,27 @@
 //
 // Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
 //   node bench/local-throughput.mjs [--assembly cdk.out] [--duration 10] [--rounds 2] [--load 30] [--connections 50]
-import '../bin/ts-resolve.mjs'
-import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import {
+  CHUNK,
+  CHUNK_BLOCKS,
+  http,
+  RUNNER_NODE_ARGS,
+  runnerCommand,
+  stackDir,
+  startChild,
+  startServers,
+  stopChild,
+  TOKEN,
+  waitUntil,
+} from './bench-servers.mjs'
 
 const { freePort, startLocalRedis } = await import('../src/local/local-redis.ts')
 const { DEFAULT_CONCURRENCY } = await import('../src/local/runner.ts')
-const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
 
-const stackDir = fileURLToPath(new URL('../', import.meta.url))
 const { values } = parseArgs({
   options: {
     assembly: { type: 'string', default: resolve(stackDir, 'cdk.out') },
@@ -30,76 +37,17 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     burst: { type: 'string', default: '60' },
     copies: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
-    warmup: { type: 'string', default: '5' },
+    // Long enough for steady state: each of the runner's instances warms up its own copy of the handler's code
+    // (docs/benchmarks.md, "Warm-up").
+    warmup: { type: 'string', default: '20' },
     // Extra `npm start` options for the runner, e.g. --runner-arg=--concurrency=4 --runner-arg=--isolation=thread
     'runner-arg': { type: 'string', multiple: true, default: [] },
     // Node flags of the runner process; the default is what `npm start` uses (see docs/local.md).
-    'runner-node-arg': { type: 'string', multiple: true, default: ['--max-semi-space-size=16'] },
+    'runner-node-arg': { type: 'string', multiple: true, default: RUNNER_NODE_ARGS },
   },
 })
 const duration = Number(values.duration)
 const connections = Number(values.connections)
-const TOKEN = 'cubewalk-allow'
-const CHUNK = `/prod${CHUNK_PATH}`
-
-const children = new Set()
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL')
-})
-
-function startChild(args, env, stdout = 'ignore') {
-  const child = spawn(process.execPath, args, {
-    cwd: stackDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', stdout, 'inherit'],
-  })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  return child
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null) return
-  const gone = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  await gone
-}
-
-function http(method, port, path, body) {
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent: false,
-        headers: { token: TOKEN, 'content-type': 'application/json' },
-      },
-      (res) => {
-        let text = ''
-        res.on('data', (c) => {
-          text += c
-        })
-        res.on('end', () => resolvePromise({ status: res.statusCode, text }))
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-async function waitUntil(check, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      if (await check()) return
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`${what} not ready in time`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
 function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
@@ -170,45 +118,17 @@ function perRequest(before, after, requests) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-// The blocks function, its asset and its local environment, from the template as the runner sees it.
-const { blocks, environment } = loadBlocksFunction(values.assembly)
 const redis = await startLocalRedis()
-const bareEnv = environment(redis.url)
-
-const runnerArgs = (port) => [
-  ...values['runner-node-arg'],
-  'bin/start.mjs',
-  '--assembly',
-  values.assembly,
-  '--port',
-  String(port),
-  '--quiet-functions',
-  ...values['runner-arg'],
-]
-const runnerPort = await freePort()
-const runner = startChild(runnerArgs(runnerPort), { REDIS_URL: redis.url })
-await waitUntil(async () => (await http('GET', runnerPort, '/prod/cubewalkblocks')).status === 200, 'runner')
-const barePort = await freePort()
-const bare = startChild(['bench/local-bare-server.mjs', blocks.codeDir, String(barePort)], bareEnv)
-await waitUntil(async () => (await http('GET', barePort, CHUNK)).status !== undefined, 'bare server')
-const copiesPort = await freePort()
-const copies = startChild(
-  ['bench/local-bare-server.mjs', blocks.codeDir, String(copiesPort), values.copies],
-  bareEnv,
-)
-await waitUntil(
-  async () => (await http('GET', copiesPort, CHUNK)).status !== undefined,
-  'bare server (copies)',
-)
-
-const blocksBody = JSON.stringify({ blocks: Buffer.alloc(4096, 7).toString('base64') })
-const put = await http('PUT', runnerPort, CHUNK, blocksBody)
-if (put.status !== 200) throw new Error(`seeding the chunk failed: ${put.status} ${put.text}`)
-for (const port of [runnerPort, barePort, copiesPort]) {
-  const check = await http('GET', port, CHUNK)
-  if (check.status !== 200 || !check.text.includes('"blocks"'))
-    throw new Error(`GET on ${port}: ${check.status}`)
-}
+const servers = await startServers({
+  assembly: values.assembly,
+  redisUrl: redis.url,
+  copies: Number(values.copies),
+  nodeArgs: values['runner-node-arg'],
+  runnerArgs: values['runner-arg'],
+})
+const { blocks } = servers
+const [runner, bare, copies] = [servers.runner.child, servers.bare.child, servers.copies.child]
+const [runnerPort, barePort, copiesPort] = [servers.runner.port, servers.bare.port, servers.copies.port]
 
 const warmup = Number(values.warmup)
 console.error(
@@ -250,7 +170,16 @@ await stopChild(runner)
 
 console.error(`burst: ${values.burst} parallel requests the moment a fresh runner is ready`)
 const burstPort = await freePort()
-const fresh = startChild(runnerArgs(burstPort), { REDIS_URL: redis.url }, 'pipe')
+const fresh = startChild(
+  runnerCommand({
+    assembly: values.assembly,
+    port: burstPort,
+    nodeArgs: values['runner-node-arg'],
+    runnerArgs: values['runner-arg'],
+  }),
+  { REDIS_URL: redis.url },
+  'pipe',
+)
 let freshOut = ''
 fresh.stdout.on('data', (chunk) => {
   freshOut += chunk
@@ -265,7 +194,7 @@ const burst = await Promise.all(
   Array.from({ length: Number(values.burst) }, async () => {
     const started = performance.now()
     const res = await http('GET', burstPort, CHUNK)
-    const ok = res.status === 200 && JSON.parse(res.text).blocks === Buffer.alloc(4096, 7).toString('base64')
+    const ok = res.status === 200 && JSON.parse(res.text).blocks === CHUNK_BLOCKS
     return { status: res.status, ok, ms: performance.now() - started }
   }),
 )
