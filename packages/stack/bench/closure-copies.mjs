@@ -2,7 +2,8 @@
 // I/O: N module instances of one tiny module, each with a command class whose objects hold a closure created per
 // command (as ioredis's Command holds its `reject` wrapper), 50 calls in flight round-robin, ~20 µs of work per
 // answer, and what survives young-generation GCs for each N (V8's --trace-gc-nvp). `--plain` stores the promise's
-// own `reject` instead of a per-command closure. No cdk.out or Redis needed.
+// own `reject` instead of a per-command closure. No cdk.out or Redis needed. The promotion is a warm-up phase: it
+// stops at the first full GC, and with `--warmup 10` none is left to measure (docs/benchmarks.md, "Warm-up").
 //
 // Usage (from packages/stack): node bench/closure-copies.mjs [--copies 1,4,8] [--plain] [--duration 4]
 import { fileURLToPath } from 'node:url'

@@ -3,6 +3,8 @@
 // runner's instances have), 50 calls in flight spread round-robin, and reports calls per second and how much of
 // what the calls allocate survives young-generation GCs and is promoted (V8's --trace-gc-nvp), for each N.
 // The bare ×8 server of local-throughput.mjs and the runner's function worker both hold 8 instances.
+// With a short --warmup, more instances show much promotion: each instance's copy of the code is still warming
+// up. With a longer one (--warmup 12) almost nothing is promoted whatever N (docs/benchmarks.md, "Warm-up").
 //
 // Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
 //   node bench/module-copies.mjs [--assembly cdk.out] [--copies 1,4,6,8] [--duration 5] [--warmup 3]
