@@ -5,19 +5,30 @@
 import '../bin/ts-resolve.mjs'
 import { spawn } from 'node:child_process'
 import { request } from 'node:http'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const { freePort } = await import('../src/local/local-redis.ts')
+const { DEFAULT_CONCURRENCY } = await import('../src/local/runner.ts')
 const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
 
-export const stackDir = fileURLToPath(new URL('../', import.meta.url))
+const stackDir = fileURLToPath(new URL('../', import.meta.url))
 export const TOKEN = 'cubewalk-allow'
 /** The chunk read every bench requests, with the stage. */
 export const CHUNK = `/prod${CHUNK_PATH}`
 /** The chunk's blocks as the handler returns them (base64). */
 export const CHUNK_BLOCKS = Buffer.alloc(4096, 7).toString('base64')
-/** What the runner's node process gets unless a bench says otherwise: `npm start`'s own flags. */
-export const RUNNER_NODE_ARGS = ['--max-semi-space-size=16']
+
+/** The command-line options (node:util parseArgs) every stack bench takes for the servers it starts. */
+export const serverOptions = {
+  assembly: { type: 'string', default: resolve(stackDir, 'cdk.out') },
+  // The bare server's module instances in the third server; the runner's default cap.
+  copies: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
+  // Extra `npm start` options for the runner, e.g. --runner-arg=--concurrency=4 --runner-arg=--isolation=inline
+  'runner-arg': { type: 'string', multiple: true, default: [] },
+  // Node flags of the runner process; the default is what `npm start` uses (see docs/local.md).
+  'runner-node-arg': { type: 'string', multiple: true, default: ['--max-semi-space-size=16'] },
+}
 
 const children = new Set()
 process.on('exit', () => {
@@ -77,39 +88,37 @@ export async function waitUntil(check, what, timeoutMs = 30_000) {
   }
 }
 
-/** `npm start`'s command line for a runner on `port`. */
-export function runnerCommand({ assembly, port, nodeArgs = RUNNER_NODE_ARGS, runnerArgs = [] }) {
+/** `npm start`'s command line for a runner on `port`, from the parsed {@link serverOptions}. */
+export function runnerCommand(options, port) {
   return [
-    ...nodeArgs,
+    ...options['runner-node-arg'],
     'bin/start.mjs',
     '--assembly',
-    assembly,
+    options.assembly,
     '--port',
     String(port),
     '--quiet-functions',
-    ...runnerArgs,
+    ...options['runner-arg'],
   ]
 }
 
 /**
- * Starts the runner, the bare server and the bare server with the handler `copies` times against `redisUrl`,
- * seeds the chunk through the runner and checks that every server answers it. Returns `{ runner, bare, copies }`,
- * each `{ port, child }`, and `blocks` (the function model).
+ * Starts the runner, the bare server and the bare server with the handler `copies` times against `redisUrl`
+ * (`options`: the parsed {@link serverOptions}), seeds the chunk through the runner and checks that every server
+ * answers it. Returns `{ runner, bare, copies }`, each `{ port, child }`, and `blocks` (the function model).
  */
-export async function startServers({ assembly, redisUrl, copies, nodeArgs, runnerArgs }) {
-  const { blocks, environment } = loadBlocksFunction(assembly)
+export async function startServers(options, redisUrl) {
+  const { blocks, environment } = loadBlocksFunction(options.assembly)
   const bareEnv = environment(redisUrl)
 
   const runnerPort = await freePort()
-  const runner = startChild(runnerCommand({ assembly, port: runnerPort, nodeArgs, runnerArgs }), {
-    REDIS_URL: redisUrl,
-  })
+  const runner = startChild(runnerCommand(options, runnerPort), { REDIS_URL: redisUrl })
   await waitUntil(
     async () => (await http('GET', runnerPort, '/prod/cubewalkblocks')).status === 200,
     'runner',
   )
   const bare = await startBare(blocks.codeDir, 1, bareEnv)
-  const copied = await startBare(blocks.codeDir, copies, bareEnv)
+  const copied = await startBare(blocks.codeDir, Number(options.copies), bareEnv)
 
   const put = await http('PUT', runnerPort, CHUNK, JSON.stringify({ blocks: CHUNK_BLOCKS }))
   if (put.status !== 200) throw new Error(`seeding the chunk failed: ${put.status} ${put.text}`)

@@ -8,16 +8,14 @@
 // Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
 //   node bench/local-throughput.mjs [--assembly cdk.out] [--duration 10] [--rounds 2] [--load 30] [--connections 50]
 import { readdirSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import {
   CHUNK,
   CHUNK_BLOCKS,
   http,
-  RUNNER_NODE_ARGS,
   runnerCommand,
-  stackDir,
+  serverOptions,
   startChild,
   startServers,
   stopChild,
@@ -26,24 +24,18 @@ import {
 } from './bench-servers.mjs'
 
 const { freePort, startLocalRedis } = await import('../src/local/local-redis.ts')
-const { DEFAULT_CONCURRENCY } = await import('../src/local/runner.ts')
 
 const { values } = parseArgs({
   options: {
-    assembly: { type: 'string', default: resolve(stackDir, 'cdk.out') },
+    ...serverOptions,
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
     load: { type: 'string', default: '30' },
     connections: { type: 'string', default: '50' },
     burst: { type: 'string', default: '60' },
-    copies: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
     // Long enough for steady state: each of the runner's instances warms up its own copy of the handler's code
     // (docs/benchmarks.md, "Warm-up").
     warmup: { type: 'string', default: '20' },
-    // Extra `npm start` options for the runner, e.g. --runner-arg=--concurrency=4 --runner-arg=--isolation=thread
-    'runner-arg': { type: 'string', multiple: true, default: [] },
-    // Node flags of the runner process; the default is what `npm start` uses (see docs/local.md).
-    'runner-node-arg': { type: 'string', multiple: true, default: RUNNER_NODE_ARGS },
   },
 })
 const duration = Number(values.duration)
@@ -119,13 +111,7 @@ function perRequest(before, after, requests) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 const redis = await startLocalRedis()
-const servers = await startServers({
-  assembly: values.assembly,
-  redisUrl: redis.url,
-  copies: Number(values.copies),
-  nodeArgs: values['runner-node-arg'],
-  runnerArgs: values['runner-arg'],
-})
+const servers = await startServers(values, redis.url)
 const { blocks } = servers
 const [runner, bare, copies] = [servers.runner.child, servers.bare.child, servers.copies.child]
 const [runnerPort, barePort, copiesPort] = [servers.runner.port, servers.bare.port, servers.copies.port]
@@ -170,16 +156,7 @@ await stopChild(runner)
 
 console.error(`burst: ${values.burst} parallel requests the moment a fresh runner is ready`)
 const burstPort = await freePort()
-const fresh = startChild(
-  runnerCommand({
-    assembly: values.assembly,
-    port: burstPort,
-    nodeArgs: values['runner-node-arg'],
-    runnerArgs: values['runner-arg'],
-  }),
-  { REDIS_URL: redis.url },
-  'pipe',
-)
+const fresh = startChild(runnerCommand(values, burstPort), { REDIS_URL: redis.url }, 'pipe')
 let freshOut = ''
 fresh.stdout.on('data', (chunk) => {
   freshOut += chunk

@@ -10,23 +10,18 @@
 // Usage (from packages/stack, after `npm run synth`):
 //   node bench/syscalls.mjs [--warmup 20] [--seconds 5] [--copies 8] [--runner-arg=--isolation=inline]
 import { spawn, spawnSync } from 'node:child_process'
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { CHUNK, RUNNER_NODE_ARGS, stackDir, startServers, stopChild, TOKEN } from './bench-servers.mjs'
+import { CHUNK, serverOptions, startServers, stopChild, TOKEN } from './bench-servers.mjs'
 
 const { startLocalRedis } = await import('../src/local/local-redis.ts')
-const { DEFAULT_CONCURRENCY } = await import('../src/local/runner.ts')
 
 const { values } = parseArgs({
   options: {
-    assembly: { type: 'string', default: resolve(stackDir, 'cdk.out') },
+    ...serverOptions,
     warmup: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
-    copies: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
-    'runner-arg': { type: 'string', multiple: true, default: [] },
-    'runner-node-arg': { type: 'string', multiple: true, default: RUNNER_NODE_ARGS },
   },
 })
 if (spawnSync('strace', ['-V']).status !== 0) {
@@ -142,13 +137,7 @@ async function perRequest(port, pid) {
 }
 
 const redis = await startLocalRedis()
-const servers = await startServers({
-  assembly: values.assembly,
-  redisUrl: redis.url,
-  copies: Number(values.copies),
-  nodeArgs: values['runner-node-arg'],
-  runnerArgs: values['runner-arg'],
-})
+const servers = await startServers(values, redis.url)
 const results = {}
 try {
   for (const [name, server] of [
