@@ -27,7 +27,7 @@ import type {
 export type { InvokeOutcome } from './lambda-protocol.js'
 
 /** How long Lambda lets an init phase run before it gives up on the environment. */
-const INIT_TIMEOUT_MS = 10_000
+export const INIT_TIMEOUT_MS = 10_000
 /** How long a host may stay silent after a timed-out invocation before it is considered stuck. */
 const STUCK_HOST_MS = 1_000
 

@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { CloudAssemblyError } from './cloud-assembly.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
+import { INIT_TIMEOUT_MS } from './lambda-pool.js'
 import { PortInUseError } from './local-api.js'
 import { RedisServerMissingError } from './local-redis.js'
 import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from './runner.js'
+import { startStuckWatchdog } from './stuck-watchdog.js'
 
 const stackDir = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -27,7 +29,8 @@ Options (environment variable in brackets):
   --concurrency <n>    instances per function [CUBEWALK_CONCURRENCY] (default: the template's
                        ReservedConcurrentExecutions, else 8)
   --isolation <mode>   where function instances run: thread (default: a worker thread per function, its own
-                       globals and environment) or inline (the runner's own thread: less memory)
+                       globals and environment) or inline (the runner's own thread: less memory, more
+                       throughput, but a function stuck in synchronous code stops the runner)
                        [CUBEWALK_ISOLATION]
   --redis-url <url>    use this Redis instead of a private redis-server [REDIS_URL]
   --assembly <dir>     serve this cloud assembly as is (implies --no-synth) [CUBEWALK_ASSEMBLY]
@@ -186,6 +189,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   process.stdout.write(`${banner(runner, assemblyDir, !redisUrl)}\n`)
+  const watchdog = isolation === 'inline' ? watchInlineRunner(runner) : undefined
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false
@@ -197,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true
       out.flush()
       process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
-      runner.stop().then(
+      Promise.all([watchdog?.stop(), runner.stop()]).then(
         () => resolveExit(0),
         (error: unknown) => {
           process.stderr.write(`${String(error)}\n`)
@@ -209,6 +213,15 @@ export async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => shutdown('SIGTERM'))
     process.on('SIGHUP', () => shutdown('SIGHUP'))
   })
+}
+
+/** Past every function's longest legitimate run (its timeout, or an init), the runner's thread is stuck. */
+function watchInlineRunner(runner: Runner) {
+  const functions = [...runner.model.functions.values()].flatMap((fn) =>
+    fn.codeDir ? [{ name: fn.name, codeDir: fn.codeDir, timeoutMs: fn.timeoutSeconds * 1000 }] : [],
+  )
+  const longestMs = Math.max(INIT_TIMEOUT_MS, ...functions.map((fn) => fn.timeoutMs))
+  return startStuckWatchdog({ limitMs: longestMs + 2_000, functions })
 }
 
 function parse(argv: string[]) {

@@ -82,6 +82,31 @@ describe('npm start (bin/start.mjs)', () => {
     }
   })
 
+  it('inline isolation: a function stuck in synchronous code stops the runner with a message naming it', async () => {
+    const started = start(['--port', '0', '--isolation', 'inline'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const text = started.output()
+      const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(text)?.[1] as string
+      const redisPort = Number(/Redis {3}redis:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1])
+      const stuck = call(origin, 'GET', '/prod/open?mode=spin').catch((error: unknown) => error)
+      // The fixture's longest allowance is Lambda's 10 s init limit (its functions time out sooner), plus 2 s.
+      expect(await started.exited).toBeNull()
+      expect(started.output()).toMatch(
+        /stuck in synchronous code for over 12 s in function FixtureStack-EchoFn, at \S+ \(index\.mjs:\d+\)/,
+      )
+      expect(started.output()).toContain('With --isolation thread (the default)')
+      expect(await stuck).toBeInstanceOf(Error)
+      const deadline = Date.now() + 5_000
+      while ((await pingRedis('127.0.0.1', redisPort)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(await pingRedis('127.0.0.1', redisPort)).toBe(false)
+    } finally {
+      started.child.kill('SIGKILL')
+    }
+  }, 30_000)
+
   it('takes the token from --token and serves it', async () => {
     const started = start(['--port', '0', '--token', 'my-own-token'])
     try {
