@@ -8,9 +8,7 @@
 // and replaced), or the runner's own thread (`isolation: 'inline'`, inline-host.ts: less memory, no hop).
 
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import type { Writable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { FunctionModel } from './api-model.js'
 import { type Deadline, Deadlines } from './deadlines.js'
@@ -23,6 +21,7 @@ import type {
   ProxyInput,
   ToHost,
 } from './lambda-protocol.js'
+import { workerEntry } from './worker-entry.js'
 
 export type { InvokeOutcome } from './lambda-protocol.js'
 
@@ -141,15 +140,6 @@ interface Instance {
   running: Running | undefined
 }
 
-/** The host worker entry next to this module. */
-export function defaultWorkerFile(): string {
-  for (const name of ['lambda-worker.js', 'lambda-worker.ts']) {
-    const file = fileURLToPath(new URL(`./${name}`, import.meta.url))
-    if (existsSync(file)) return file
-  }
-  throw new Error('lambda-worker entry not found next to lambda-pool')
-}
-
 function crashError(requestId: string, reason: string): LambdaErrorPayload {
   return { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: ${reason}` }
 }
@@ -174,7 +164,7 @@ export class LambdaPool {
     if (!fn.codeDir) throw new Error(`function ${fn.logicalId} has no local code asset`)
     this.fn = fn
     this.options = options
-    this.workerFile = options.workerFile ?? defaultWorkerFile()
+    this.workerFile = options.workerFile ?? workerEntry('lambda-worker', import.meta.url)
   }
 
   get concurrency(): number {

@@ -7,10 +7,10 @@
 // redis-server notices its runner is gone and stops by itself.) Thread isolation needs none of this: it
 // terminates a stuck function's worker thread and answers the call.
 
-import { existsSync } from 'node:fs'
 import { url as inspectorUrl } from 'node:inspector'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { workerEntry } from './worker-entry.js'
 
 /** What the watchdog thread needs (stuck-watchdog-thread.ts). */
 export interface WatchdogData {
@@ -53,7 +53,7 @@ export function startStuckWatchdog(options: StuckWatchdogOptions): StuckWatchdog
       codeUrl: pathToFileURL(fn.codeDir).href,
     })),
   }
-  const worker = new Worker(threadFile(), { workerData: data })
+  const worker = new Worker(workerEntry('stuck-watchdog-thread', import.meta.url), { workerData: data })
   worker.unref()
   return {
     async stop() {
@@ -61,12 +61,4 @@ export function startStuckWatchdog(options: StuckWatchdogOptions): StuckWatchdog
       await worker.terminate()
     },
   }
-}
-
-function threadFile(): string {
-  for (const name of ['stuck-watchdog-thread.js', 'stuck-watchdog-thread.ts']) {
-    const file = fileURLToPath(new URL(`./${name}`, import.meta.url))
-    if (existsSync(file)) return file
-  }
-  throw new Error('stuck-watchdog-thread entry not found next to stuck-watchdog')
 }
