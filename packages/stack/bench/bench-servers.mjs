@@ -30,6 +30,14 @@ export const serverOptions = {
   'runner-node-arg': { type: 'string', multiple: true, default: ['--max-semi-space-size=16'] },
 }
 
+/** The load every stack bench puts on each server (node:util parseArgs options). */
+export const loadOptions = {
+  connections: { type: 'string', default: '50' },
+  // Long enough for steady state: each of the runner's instances warms up its own copy of the handler's code
+  // (docs/benchmarks.md, "Warm-up").
+  warmup: { type: 'string', default: '20' },
+}
+
 const children = new Set()
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL')

@@ -14,6 +14,7 @@ import {
   CHUNK,
   CHUNK_BLOCKS,
   http,
+  loadOptions,
   runnerCommand,
   serverOptions,
   startChild,
@@ -28,14 +29,11 @@ const { freePort, startLocalRedis } = await import('../src/local/local-redis.ts'
 const { values } = parseArgs({
   options: {
     ...serverOptions,
+    ...loadOptions,
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
     load: { type: 'string', default: '30' },
-    connections: { type: 'string', default: '50' },
     burst: { type: 'string', default: '60' },
-    // Long enough for steady state: each of the runner's instances warms up its own copy of the handler's code
-    // (docs/benchmarks.md, "Warm-up").
-    warmup: { type: 'string', default: '20' },
   },
 })
 const duration = Number(values.duration)

@@ -12,16 +12,15 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { CHUNK, serverOptions, startServers, stopChild, TOKEN } from './bench-servers.mjs'
+import { CHUNK, loadOptions, serverOptions, startServers, stopChild, TOKEN } from './bench-servers.mjs'
 
 const { startLocalRedis } = await import('../src/local/local-redis.ts')
 
 const { values } = parseArgs({
   options: {
     ...serverOptions,
-    warmup: { type: 'string', default: '20' },
+    ...loadOptions,
     seconds: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '50' },
   },
 })
 if (spawnSync('strace', ['-V']).status !== 0) {
