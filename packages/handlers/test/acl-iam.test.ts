@@ -1,9 +1,11 @@
-// The blocks Lambda as the stack deploys it: connecting as the cache user the stack creates (IAM auth, ACL
-// `~cubewalk:* +@all -@dangerous +info`). Redis cannot check an IAM token, so the user here has `nopass`: the
-// test proves the wiring (AUTH as that user on every connection) and that every route works within the ACL.
+// The blocks Lambda as the stack deploys it: connecting as the cache user the stack creates (IAM auth, the ACL of
+// src/cache-access.ts). Redis cannot check an IAM token, so the user here has `nopass`: the test proves the wiring
+// (AUTH as that user on every connection, through the IAM credential connector) and that every route works within
+// the ACL. packages/stack/test/cache-access-string.test.ts checks the deployed string command by command.
 import { closeRedisPool } from '@cubewalk/middleware'
 import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { cacheAccessString } from '../src/cache-access.js'
 import { readBlocksConfig } from '../src/config.js'
 import { type BlocksHandler, blocksHandler, call, chunkBase64 } from './support/blocks.js'
 import { jsonBody } from './support/events.js'
@@ -14,7 +16,8 @@ const user = 'cubewalk-blocks'
 
 beforeAll(async () => {
   server = await startRedis()
-  await server.cli('ACL', 'SETUSER', user, 'on', 'nopass', '~cubewalk:*', '+@all', '-@dangerous', '+info')
+  const accessString = cacheAccessString({ clusterMode: false, waitForReplicas: false })
+  await server.cli('ACL', 'SETUSER', user, 'reset', 'nopass', ...accessString.split(' '))
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLENOTSECRET')
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test-secret-not-secret')
   vi.stubEnv('AWS_SESSION_TOKEN', 'test-session-not-secret')

@@ -1,3 +1,4 @@
+import { cacheAccessString } from '@cubewalk/handlers/cache-access'
 import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib'
 import { SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2'
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs'
@@ -26,8 +27,8 @@ export interface CubewalkStackProps extends StackProps {
   /** Daily cache snapshots kept, 0 for none. Default 1. */
   readonly cacheSnapshotRetentionDays?: number
   /**
-   * ACL rules of the blocks function's cache user. Default: keys under `cubewalk:` only, every command except the
-   * `@dangerous` ones (FLUSHALL, KEYS, CONFIG, ...) but with INFO, which the client's ready check sends.
+   * ACL rules of the blocks function's cache user. Default: {@link cacheAccessString} for this cache, i.e. keys under
+   * `cubewalk:` only and exactly the commands the blocks function sends (packages/handlers/src/cache-access.ts).
    */
   readonly cacheAccessString?: string
   /** How long API Gateway caches an authorizer decision per token. Default 300 s (0 = off, at most 3600 s). */
@@ -50,8 +51,6 @@ export interface CubewalkStackProps extends StackProps {
   /** esbuild options of every function. Default: packages/handlers/bundling.mjs, mapped to NodejsFunction's. */
   readonly bundling?: BundlingOptions
 }
-
-export const defaultCacheAccessString = 'on ~cubewalk:* +@all -@dangerous +info'
 
 /**
  * The whole cubewalk system: VPC, Valkey, the two functions, the REST API with its TOKEN authorizer, and the tokens
@@ -76,18 +75,22 @@ export class CubewalkStack extends Stack {
 
     this.network = new Network(this, 'Network', { logRetention })
     const { vpc } = this.network
+    const serverless = props.serverlessCache ?? false
 
     this.cache = new Cache(this, 'Cache', {
       vpc,
       names: cacheResourceNames(this.stackName),
-      serverless: props.serverlessCache ?? false,
+      serverless,
       nodeType: props.cacheNodeType ?? 'cache.t4g.micro',
       engineVersion: props.cacheEngineVersion ?? '8.0',
       serverlessMajorEngineVersion: '8',
       serverlessMaxDataStorageGb: props.serverlessMaxDataStorageGb ?? 10,
       serverlessMaxEcpuPerSecond: props.serverlessMaxEcpuPerSecond ?? 10_000,
       snapshotRetentionDays: props.cacheSnapshotRetentionDays ?? 1,
-      accessString: props.cacheAccessString ?? defaultCacheAccessString,
+      // ElastiCache Serverless is always spoken to in cluster mode (see Cache.clusterMode). No write waits for
+      // replicas yet, so WAIT stays refused.
+      accessString:
+        props.cacheAccessString ?? cacheAccessString({ clusterMode: serverless, waitForReplicas: false }),
     })
 
     this.tokens = new TokensParameter(this, 'Tokens', {
