@@ -17,15 +17,31 @@ const managedPolicy = (name: string): string =>
  */
 export const nagAcknowledgements = (stack: CubewalkStack): Array<[IConstruct, NagAcknowledgement]> => {
   const { api } = stack.api
+  const blocksPolicy = stack.blocks.role.node.findChild('DefaultPolicy')
   const found: Array<[IConstruct, NagAcknowledgement]> = [
     [
-      stack.blocks.role,
+      blocksPolicy,
       {
-        id: managedPolicy('AWSLambdaVPCAccessExecutionRole'),
+        id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'The AWS-maintained policy Lambda needs to create, describe and delete the network interfaces of a ' +
-          'function in a VPC; the ec2:Describe* actions cannot be scoped to resources, so a hand-written copy ' +
-          'would be no narrower and would not follow changes in what Lambda needs.',
+          'Only ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets are granted on *: Lambda calls them with ' +
+          'the execution role to manage the network interfaces of a function in a VPC, and EC2 supports no ' +
+          'resource-level permission for Describe actions. They let the role read the metadata (ids, addresses, ' +
+          'subnets, security groups, tags) of every network interface and subnet in the account and region, and ' +
+          'change nothing. No other action of the stack is granted on *.',
+      },
+    ],
+    [
+      blocksPolicy,
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+        reason:
+          'Lambda creates the network interfaces of the blocks function with its execution role and picks their ' +
+          'ids then, so no policy can name them in advance. ec2:CreateNetworkInterface is limited to the ' +
+          "function's own subnets and security group, but ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses " +
+          'and ec2:UnassignPrivateIpAddresses apply to any network interface of the account in this region, ' +
+          'including ones other workloads own; AWS documents that a narrower DeleteNetworkInterface resource can ' +
+          'cut the function off from the VPC.',
       },
     ],
     [

@@ -2,6 +2,7 @@
 // point against the stack issue: network, cache, functions, API, tokens, outputs, and cdk-nag.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { cacheAccessString } from '@cubewalk/handlers/cache-access'
 import { CfnElement } from 'aws-cdk-lib'
 import { Match } from 'aws-cdk-lib/assertions'
 import type { IConstruct } from 'constructs'
@@ -34,6 +35,13 @@ const logicalIdOf = (construct: IConstruct): string => {
 
 const functionProps = (id: string): Record<string, unknown> =>
   synth.json.Resources[id]?.Properties as Record<string, unknown>
+
+/** The statements of an AWS::IAM::Policy resource. */
+const statementsOf = (
+  policy: { Properties?: Record<string, unknown> } | undefined,
+): Array<Record<string, unknown>> =>
+  (policy?.Properties?.PolicyDocument as { Statement?: Array<Record<string, unknown>> } | undefined)
+    ?.Statement ?? []
 
 const blocksId = (): string => logicalIdOf(synth.stack.blocks.function)
 const authorizerId = (): string => logicalIdOf(synth.stack.authorizer.function)
@@ -165,7 +173,7 @@ describe('cache', () => {
       UserId: 'cubewalk-blocks',
       UserName: 'cubewalk-blocks',
       AuthenticationMode: { Type: 'iam' },
-      AccessString: Match.stringLikeRegexp('^on ~cubewalk:\\* '),
+      AccessString: cacheAccessString({ clusterMode: false, waitForReplicas: false }),
       Passwords: Match.absent(),
       NoPasswordRequired: Match.absent(),
     })
@@ -342,6 +350,83 @@ describe('functions', () => {
     ])
     const role = synth.json.Resources[logicalIdOf(synth.stack.authorizer.role)]
     expect(role?.Properties?.ManagedPolicyArns).toBeUndefined()
+  })
+
+  it('lets the blocks role manage its network interfaces, scoped, instead of AWSLambdaVPCAccessExecutionRole', () => {
+    const roleId = logicalIdOf(synth.stack.blocks.role)
+    expect(synth.json.Resources[roleId]?.Properties?.ManagedPolicyArns).toBeUndefined()
+    expect(synth.json.Resources[roleId]?.Properties?.Policies).toBeUndefined()
+    const policies = resourcesOfType(synth.json, 'AWS::IAM::Policy').filter(([, p]) =>
+      referencedIds(p.Properties?.Roles).includes(roleId),
+    )
+    expect(policies).toHaveLength(1)
+    const [[policyId, policy] = []] = policies
+    const statements = statementsOf(policy)
+    const arnOf = (resource: string, name: unknown) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ec2:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:${resource}/${typeof name === 'string' ? name : ''}`,
+          ...(typeof name === 'string' ? [] : [name]),
+        ],
+      ],
+    })
+    const anyNetworkInterface = arnOf('network-interface', '*')
+    const subnetIds = resourcesOfType(synth.json, 'AWS::EC2::Subnet').map(([id]) => id)
+    const groupId = logicalIdOf(synth.stack.blocks.function.connections.securityGroups[0] as IConstruct)
+    expect(statements.filter((statement) => String(statement.Action).includes('ec2:'))).toEqual([
+      {
+        Action: 'ec2:CreateNetworkInterface',
+        Effect: 'Allow',
+        Resource: [
+          anyNetworkInterface,
+          arnOf('security-group', { 'Fn::GetAtt': [groupId, 'GroupId'] }),
+          ...subnetIds.sort().map((id) => arnOf('subnet', { Ref: id })),
+        ],
+      },
+      {
+        Action: [
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:DeleteNetworkInterface',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        Effect: 'Allow',
+        Resource: anyNetworkInterface,
+      },
+      { Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Effect: 'Allow', Resource: '*' },
+    ])
+    // Logs only to its own log group: none of the managed policy's log actions on every group.
+    const logStatements = statements.filter((statement) => JSON.stringify(statement.Action).includes('logs:'))
+    expect(logStatements).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(synth.stack.blocks.logGroup), 'Arn'] },
+      },
+    ])
+    // Lambda deletes the interfaces with this role after the function is gone: the policy must be created before
+    // the function and deleted after it, which a DependsOn from the function gives.
+    expect(synth.json.Resources[blocksId()]?.DependsOn).toEqual(expect.arrayContaining([policyId, roleId]))
+  })
+
+  it('grants nothing on * anywhere but the two EC2 Describe actions', () => {
+    const onAnything = (resource: unknown): boolean =>
+      resource === '*' || (Array.isArray(resource) && resource.includes('*'))
+    const wildcard = resourcesOfType(synth.json, 'AWS::IAM::Policy').flatMap(([, policy]) =>
+      statementsOf(policy)
+        .filter((statement) => onAnything(statement.Resource))
+        .map((statement) => statement.Action),
+    )
+    expect(wildcard).toEqual([['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets']])
+    for (const [, role] of resourcesOfType(synth.json, 'AWS::IAM::Role')) {
+      expect(JSON.stringify(role.Properties?.ManagedPolicyArns ?? [])).not.toContain('AWSLambda')
+    }
   })
 })
 
@@ -572,7 +657,8 @@ describe('cdk-nag AwsSolutions', () => {
     })
     expect(acknowledged.sort()).toEqual(
       [
-        'Cubewalk/Blocks/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        'Cubewalk/Blocks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+        'Cubewalk/Blocks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
         'Cubewalk/Api/RestApi AwsSolutions-APIG2',
         'Cubewalk/Api/RestApi AwsSolutions-COG4',
         'Cubewalk/Api/RestApi/DeploymentStage.prod AwsSolutions-APIG3',
