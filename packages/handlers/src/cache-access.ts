@@ -4,7 +4,8 @@
 //
 // Where each command comes from (ioredis 6 as the pool configures it):
 //   connection   INFO            ioredis's ready check on every connection (standalone and each cluster node).
-//                HELLO, AUTH     not listed: commands flagged no-auth are never checked against the ACL.
+//                HELLO, AUTH     not listed: Redis never checks no-auth commands against the ACL (ioredis 6
+//                                speaks RESP3, so every connection starts with HELLO 3).
 //                CLIENT SETINFO  not granted: ioredis labels the connection with it and ignores a refusal.
 //                SELECT          not granted: the stack never sets a db, so ioredis stays on db 0 and never
 //                                sends it (a `/db` in REDIS_URL would make every connection fail with NOPERM).
@@ -17,7 +18,7 @@
 //   durability   WAIT, only when writes wait for replicas.
 //
 // ElastiCache accepts this syntax: `on`, `~pattern`, `-@all`, `+command` and, for Valkey/Redis OSS 7.0 and later,
-// `+command|subcommand` (docs/architecture.md, "The cache user").
+// `+command|subcommand` (docs/architecture.md, "The cache user's ACL").
 import { KEY_PREFIX } from './blocks/keys.js'
 
 export interface CacheAccessOptions {
