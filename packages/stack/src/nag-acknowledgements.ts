@@ -28,7 +28,8 @@ export const nagAcknowledgements = (stack: CubewalkStack): Array<[IConstruct, Na
           'the execution role to manage the network interfaces of a function in a VPC, and EC2 supports no ' +
           'resource-level permission for Describe actions. They let the role read the metadata (ids, addresses, ' +
           'subnets, security groups, tags) of every network interface and subnet in the account and region, and ' +
-          'change nothing. No other action of the stack is granted on *.',
+          'change nothing. No other statement the stack writes grants an action on * (the AWS-managed policy of ' +
+          "API Gateway's account role is acknowledged below).",
       },
     ],
     [

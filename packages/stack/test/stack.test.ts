@@ -415,7 +415,7 @@ describe('functions', () => {
     expect(synth.json.Resources[blocksId()]?.DependsOn).toEqual(expect.arrayContaining([policyId, roleId]))
   })
 
-  it('grants nothing on * anywhere but the two EC2 Describe actions', () => {
+  it('writes no policy statement on * but the two EC2 Describe actions, and no role uses an AWSLambda policy', () => {
     const onAnything = (resource: unknown): boolean =>
       resource === '*' || (Array.isArray(resource) && resource.includes('*'))
     const wildcard = resourcesOfType(synth.json, 'AWS::IAM::Policy').flatMap(([, policy]) =>
