@@ -206,7 +206,11 @@ describe('the synthesized bundles (cdk.out), as Lambda loads them', () => {
     await expectServing()
     // A failover that keeps the data: a replica catches up, is promoted, and the Lambda's server is demoted under
     // it. The function's endpoint still leads to the demoted server, which answers every write with READONLY.
-    const promoted = await startRedis({ args: ['--replicaof', '127.0.0.1', String(server.port)] })
+    // Full syncs start at once (the default waits 5 s for more replicas to join).
+    await server.cli('CONFIG', 'SET', 'repl-diskless-sync-delay', '0')
+    const promoted = await startRedis({
+      args: ['--repl-diskless-sync-delay', '0', '--replicaof', '127.0.0.1', String(server.port)],
+    })
     const linkUp = (replica: RedisProcess) =>
       vi.waitFor(
         async () => expect(await replica.cli('INFO', 'replication')).toMatch(/master_link_status:up/),
