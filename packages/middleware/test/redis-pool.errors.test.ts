@@ -31,7 +31,7 @@ const { SimpleError, BlobError } = requireFromHere('ioredis/built/resp/errors.js
 >
 
 /** What a minifier does to a class: same prototype chain, a short meaningless name. */
-const minified = <T extends ErrorClass>(Class: T, shortName: string): T => {
+const minified = (Class: ErrorClass, shortName: string): ErrorClass => {
   const Renamed = class extends Class {}
   Object.defineProperty(Renamed, 'name', { value: shortName })
   return Renamed

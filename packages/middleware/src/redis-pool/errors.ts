@@ -61,7 +61,7 @@ const ReplyErrorClass: abstract new (...args: never[]) => Error = ReplyError
  * (a string a minifier keeps), unlike redis-errors' own ReplyError, whose name is its (renamed) constructor's.
  */
 const isReplyError = (error: Error): boolean =>
-  error instanceof ReplyErrorClass || error.name === 'ReplyError'
+  error.name === 'ReplyError' || error instanceof ReplyErrorClass
 
 const field = (error: Error, key: string): unknown => (error as unknown as Record<string, unknown>)[key]
 
