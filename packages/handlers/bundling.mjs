@@ -21,6 +21,13 @@ export const esbuildOptions = Object.freeze({
   format: 'esm',
   target: 'node24',
   minify: true,
+  // Off, by measurement (bench/keep-names.mjs, docs/benchmarks.md): keepNames makes the blocks bundle 11.5 KB
+  // (4.8 %) bigger and its cold import no faster, often a few ms slower. Nothing may depend on names anyway:
+  // minified classes lose theirs (ioredis's errors too, whose `name` comes from the constructor), so the
+  // middleware recognises errors by `instanceof`, codes and messages, and packages/stack/test/artifact checks
+  // these very bundles. What is lost is readability: a logged cause may be named `Ke`; its message and the
+  // source-mapped stack still say what it is.
+  keepNames: false,
   // A linked .map next to the bundle; without sourcesContent it stays small, so --enable-source-maps (which the
   // stack sets) costs little at cold start while stack traces still point at src/ lines.
   sourcemap: true,

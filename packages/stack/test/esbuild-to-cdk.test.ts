@@ -11,6 +11,8 @@ describe('esbuildToBundlingOptions', () => {
       format: OutputFormat.ESM,
       target: 'node24',
       minify: true,
+      // Decided by measurement (docs/benchmarks.md); explicit so NodejsFunction gets the same answer.
+      keepNames: false,
       sourceMap: true,
       sourceMapMode: SourceMapMode.DEFAULT,
       sourcesContent: false,

@@ -1,3 +1,5 @@
+import { ReplyError } from 'ioredis'
+
 // Socket-level failures: the server (or the path to it) is gone, refusing, or unreachable.
 const unavailableCodes = new Set([
   'ECONNREFUSED',
@@ -20,10 +22,15 @@ const unavailableCodes = new Set([
   'CERT_NOT_YET_VALID',
 ])
 
-// ioredis's own errors when it can't get a command to a server and back.
-const unavailableNames = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'RedisNotReadyError'])
-
+// ioredis's own errors when it can't get a command to a server and back, recognised by their messages: a
+// minifier (esbuild `minify`, NodejsFunction `minify: true`) renames classes, and ioredis and redis-errors derive
+// `name` from the constructor (`get name() { return this.constructor.name }`), so a minified MaxRetriesPerRequestError
+// is named something like `Ke`. ioredis exports neither MaxRetriesPerRequestError nor ClusterAllFailedError from its
+// entry point, so `instanceof` is not available for them; their messages are fixed strings in ioredis 5 and 6.
+// RedisNotReadyError (ours) carries code ETIMEDOUT.
 const unavailableMessages = [
+  // MaxRetriesPerRequestError: "Reached the max retries per request limit (which is 1). Refer to ..."
+  'Reached the max retries per request limit',
   'Connection is closed.',
   'Command timed out',
   'Socket timeout.',
@@ -34,6 +41,7 @@ const unavailableMessages = [
   'Connection is aborted',
   'Connection is discarded',
   'Command aborted due to connection close',
+  // ClusterAllFailedError
   'Failed to refresh slots cache.',
   'None of startup nodes is available',
   'Too many Cluster redirections.',
@@ -42,6 +50,18 @@ const unavailableMessages = [
 // Server replies that mean "not now" (failover, cluster reconfiguration, loading, credentials being rotated),
 // never "your request is wrong".
 const unavailableReplies = /^(READONLY|CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|NOAUTH|WRONGPASS)\b/
+
+// redis-errors' ReplyError, as ioredis exports it (typed `any` there). Every error reply extends it: ioredis 6's
+// SimpleError/BlobError and the ReplyError ioredis 5's parser throws.
+const ReplyErrorClass: abstract new (...args: never[]) => Error = ReplyError
+
+/**
+ * A reply from the server (as opposed to a client-side failure). `instanceof` survives minification; the name check
+ * covers a reply built by another copy of ioredis 6, whose SimpleError/BlobError return the literal `'ReplyError'`
+ * (a string a minifier keeps), unlike redis-errors' own ReplyError, whose name is its (renamed) constructor's.
+ */
+const isReplyError = (error: Error): boolean =>
+  error.name === 'ReplyError' || error instanceof ReplyErrorClass
 
 const field = (error: Error, key: string): unknown => (error as unknown as Record<string, unknown>)[key]
 
@@ -56,10 +76,9 @@ export const isRedisUnavailableError = (error: unknown): boolean => {
     return false
   const code = field(error, 'code')
   if (typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('ERR_TLS_'))) return true
-  if (unavailableNames.has(error.name)) return true
   const message = error.message
   if (typeof message !== 'string') return false
-  if (error.name === 'ReplyError') return unavailableReplies.test(message)
+  if (isReplyError(error)) return unavailableReplies.test(message)
   for (const prefix of unavailableMessages) if (message.startsWith(prefix)) return true
   return false
 }
