@@ -43,11 +43,16 @@ export const cachePort = 6379
  * cluster mode off (clients use the primary endpoint). Serverless: ElastiCache Serverless, which clients must speak
  * to in cluster mode.
  */
+/** Nodes of the node-based replication group: a primary and one replica. */
+const nodeBasedNodes = 2
+
 export class Cache extends Construct {
   readonly securityGroup: SecurityGroup
   readonly serverless: boolean
   /** Clients must use the Redis Cluster protocol (true for ElastiCache Serverless). */
   readonly clusterMode: boolean
+  /** Replicas of the node-based group (what a durable write can wait for); 0 for Serverless, which hides them. */
+  readonly replicas: number
   readonly endpointAddress: string
   readonly endpointPort: string
   /** The replication group id or serverless cache name: the host of the signed IAM token. */
@@ -62,6 +67,7 @@ export class Cache extends Construct {
     const stack = Stack.of(this)
     this.serverless = serverless
     this.clusterMode = serverless
+    this.replicas = serverless ? 0 : nodeBasedNodes - 1
     this.cacheId = names.cacheId
     this.userId = names.userId
 
@@ -133,7 +139,7 @@ export class Cache extends Construct {
         engineVersion: props.engineVersion,
         cacheNodeType: props.nodeType,
         // A primary and one replica, placed in different AZs by the subnet group.
-        numCacheClusters: 2,
+        numCacheClusters: nodeBasedNodes,
         multiAzEnabled: true,
         automaticFailoverEnabled: true,
         transitEncryptionEnabled: true,

@@ -5,6 +5,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import { BlocksApi } from './blocks-api.js'
 import { Cache } from './cache.js'
+import { resolveDurableWrites } from './durable-writes.js'
 import { handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
 import { authorizerEnvironment, blocksEnvironment } from './handler-environment.js'
 import { Network } from './network.js'
@@ -30,6 +31,15 @@ export interface CubewalkStackProps extends StackProps {
    * `@dangerous` ones (FLUSHALL, KEYS, CONFIG, ...) but with INFO, which the client's ready check sends.
    */
   readonly cacheAccessString?: string
+  /**
+   * Replicas that must confirm every write (Redis WAIT) before the API acknowledges it; 0 = asynchronous
+   * replication, where an unplanned failover can lose acknowledged writes. Default 1 for the node-based group (it
+   * has one replica), 0 for Serverless, which does not accept WAIT (anything else fails the synth). See
+   * docs/architecture.md for what it costs: writes answer 503 while the replica is missing or lagging.
+   */
+  readonly durableWriteReplicas?: number
+  /** Longest wait for that confirmation per write. Default 100 ms. */
+  readonly durableWriteTimeout?: Duration
   /** How long API Gateway caches an authorizer decision per token. Default 300 s (0 = off, at most 3600 s). */
   readonly authorizerResultsCacheTtl?: Duration
   /** How long the authorizer reuses the tokens it read from SSM. Default 300 s. */
@@ -115,7 +125,16 @@ export class CubewalkStack extends Stack {
       vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
       securityGroups: [blocksSecurityGroup],
-      environment: blocksEnvironment({ cache: this.cache, corsAllowOrigins }),
+      environment: blocksEnvironment({
+        cache: this.cache,
+        corsAllowOrigins,
+        durableWrites: resolveDurableWrites({
+          replicas: props.durableWriteReplicas,
+          timeout: props.durableWriteTimeout,
+          serverless: this.cache.serverless,
+          availableReplicas: this.cache.replicas,
+        }),
+      }),
     })
     this.cache.grantConnect(this.blocks.role)
 

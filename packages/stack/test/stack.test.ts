@@ -281,6 +281,9 @@ describe('functions', () => {
       [IAM_AUTH_ENV.redisUsername]: 'cubewalk-blocks',
       [IAM_AUTH_ENV.redisIamAuthCacheName]: 'cubewalk-cache',
       [IAM_AUTH_ENV.redisIamAuthServerless]: 'false',
+      // Durable writes by default: the replication group's one replica confirms every write within 100 ms.
+      [ENV.redisDurableReplicas]: '1',
+      [ENV.redisDurableTimeoutMs]: '100',
       NODE_OPTIONS: '--enable-source-maps',
     })
     const cacheId = logicalIdOf(synth.stack.cache.node.findChild('ReplicationGroup'))
