@@ -2,9 +2,10 @@
 // (503 JSON when it does not come in time), reads never wait, and writes that change nothing send no WAIT.
 // A private primary with one replica, because the test freezes the replica.
 import { closeRedisPool } from '@cubewalk/middleware'
-import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
+import { type RedisCluster, type RedisProcess, startCluster, startRedis } from '@cubewalk/redis-harness'
+import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { chunkKey, chunkMember } from '../src/blocks/keys.js'
+import { chunkKey, chunkMember, worldsKey } from '../src/blocks/keys.js'
 import { readBlocksConfig } from '../src/config.js'
 import { type BlocksHandler, blocksHandler, call, chunkBase64 } from './support/blocks.js'
 import { jsonBody } from './support/events.js'
@@ -15,8 +16,9 @@ let durable: BlocksHandler
 let asynchronous: BlocksHandler
 const logged: string[] = []
 
-const waitCalls = async (): Promise<number> =>
-  Number(/cmdstat_wait:calls=(\d+)/.exec(await primary.cli('INFO', 'commandstats'))?.[1] ?? 0)
+const waitCallsOn = async (server: Pick<RedisProcess, 'cli'>): Promise<number> =>
+  Number(/cmdstat_wait:calls=(\d+)/.exec(await server.cli('INFO', 'commandstats'))?.[1] ?? 0)
+const waitCalls = (): Promise<number> => waitCallsOn(primary)
 
 const frozen = async <T>(server: RedisProcess, action: () => Promise<T>): Promise<T> => {
   const pid = server.pid as number
@@ -121,6 +123,58 @@ describe('blocks handler with REDIS_DURABLE_REPLICAS=1', () => {
     await vi.waitFor(async () => expect((await put(durable, 'dur-b', 2)).statusCode).toBe(200), {
       timeout: 5000,
     })
+  })
+})
+
+describe('blocks handler with REDIS_DURABLE_REPLICAS=1 on a cluster', () => {
+  let cluster: RedisCluster
+  let admin: Cluster
+  beforeAll(async () => {
+    cluster = await startCluster(3)
+    admin = new Cluster(cluster.startupNodes)
+    await admin.ping()
+  }, 60_000)
+  afterAll(async () => {
+    await admin?.quit()
+    await cluster?.stop()
+  })
+
+  const ownerOf = async (key: string): Promise<number> => {
+    const slot = Number(await admin.cluster('KEYSLOT', key))
+    const owner = admin.slots[slot]?.[0]
+    return cluster.nodes.findIndex((node) => `${node.host}:${node.port}` === owner)
+  }
+
+  it('waits on the primary of the chunk and on that of the world list, and re-confirms an unconfirmed listing', async () => {
+    const seed = cluster.startupNodes[0] as { host: string; port: number }
+    const handler = blocksHandler(
+      '',
+      {
+        redis: { host: seed.host, port: seed.port, cluster: true },
+        // These primaries have no replicas, so nothing can be confirmed: every write answers 503.
+        durableWrites: { replicas: 1, timeout: 20 },
+      },
+      { logger: (line) => void logged.push(line) },
+    )
+    const listOwner = await ownerOf(worldsKey)
+    let world = ''
+    let chunkOwner = -1
+    for (let i = 0; chunkOwner === -1 || chunkOwner === listOwner; i++) {
+      world = `dur-cluster-${i}`
+      chunkOwner = await ownerOf(chunkKey(world, chunkMember(0, 0, 0)))
+    }
+    const sentSince = async (before: number[]) =>
+      (await Promise.all(cluster.nodes.map(waitCallsOn))).map((calls, i) => calls - (before[i] ?? 0))
+    const expected = cluster.nodes.map((_, i) => (i === chunkOwner || i === listOwner ? 1 : 0))
+
+    for (const attempt of [1, 2]) {
+      const before = await Promise.all(cluster.nodes.map(waitCallsOn))
+      const response = await put(handler, world, attempt)
+      expect(response.statusCode).toBe(503)
+      // One WAIT on each primary written; the second attempt lists the world again, since the first listing
+      // was not confirmed either.
+      expect(await sentSince(before)).toEqual(expected)
+    }
   })
 })
 
