@@ -32,6 +32,14 @@ export const ENV = {
   /** Blocks. Optional ms budgets for connecting and for one command (the pool's defaults otherwise). */
   redisConnectTimeoutMs: 'REDIS_CONNECT_TIMEOUT_MS',
   redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
+  /**
+   * Blocks. Replicas that must confirm every write (Redis WAIT) before it is acknowledged; otherwise the write
+   * answers 503. 0 or unset = off: replication stays asynchronous and an unplanned failover can lose acknowledged
+   * writes. Not for ElastiCache Serverless, which does not accept WAIT.
+   */
+  redisDurableReplicas: 'REDIS_DURABLE_REPLICAS',
+  /** Blocks. Longest wait for those confirmations, in ms (capped by the invocation's remaining time). Default 100. */
+  redisDurableTimeoutMs: 'REDIS_DURABLE_TIMEOUT_MS',
   /** Blocks. Comma-separated origins allowed by CORS for browser builds, e.g. `https://game.example`. Default `*`. */
   corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
 } as const
@@ -110,11 +118,34 @@ export interface IamAuthConfig {
   readonly serverless: boolean
 }
 
+/** Options for @cubewalk/middleware's durableWrites: WAIT for `replicas` within `timeout` ms after each write. */
+export interface DurableWritesConfig {
+  readonly replicas: number
+  readonly timeout: number
+}
+
+export const DEFAULT_DURABLE_TIMEOUT_MS = 100
+
 export interface BlocksConfig {
   readonly redis: RedisEndpointConfig
   /** Set when connections authenticate with ElastiCache IAM tokens. */
   readonly iamAuth: IamAuthConfig | undefined
   readonly corsOrigins: readonly string[]
+  /** Set when writes must be confirmed by replicas before they are acknowledged. */
+  readonly durableWrites?: DurableWritesConfig | undefined
+}
+
+const readDurableWrites = (env: Env, serverless: boolean): DurableWritesConfig | undefined => {
+  const replicas = integer(env, ENV.redisDurableReplicas, 0, 5) ?? 0
+  const timeout = integer(env, ENV.redisDurableTimeoutMs, 1, 60_000) ?? DEFAULT_DURABLE_TIMEOUT_MS
+  if (replicas === 0) return undefined
+  if (serverless) {
+    throw new ConfigError(
+      ENV.redisDurableReplicas,
+      'must be 0 with ElastiCache Serverless, which does not accept WAIT',
+    )
+  }
+  return { replicas, timeout }
 }
 
 export const readBlocksConfig = (env: Env): BlocksConfig => {
@@ -151,5 +182,11 @@ export const readBlocksConfig = (env: Env): BlocksConfig => {
     .split(',')
     .map((origin) => origin.trim())
     .filter((origin) => origin !== '')
-  return { redis, iamAuth, corsOrigins: origins.length > 0 ? origins : ['*'] }
+  const durableWrites = readDurableWrites(env, flag(env, ENV.redisIamAuthServerless))
+  return {
+    redis,
+    iamAuth,
+    corsOrigins: origins.length > 0 ? origins : ['*'],
+    ...(durableWrites === undefined ? {} : { durableWrites }),
+  }
 }

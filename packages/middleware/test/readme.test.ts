@@ -1,8 +1,9 @@
 // The README's examples are real code: typechecked from examples/, run here, and quoted verbatim in the README.
 import { readFileSync } from 'node:fs'
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { startRedis } from '@cubewalk/redis-harness'
 import { mockClient } from 'aws-sdk-client-mock'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { closeRedisPool } from '../src/index.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -11,7 +12,7 @@ const context = (id: string) =>
   ({ awsRequestId: id, getRemainingTimeInMillis: () => 3_000 }) as unknown as import('aws-lambda').Context
 
 describe('README examples', () => {
-  it.each(['authorizer.ts', 'blocks.ts'])('quotes examples/%s verbatim', (name) => {
+  it.each(['authorizer.ts', 'blocks.ts', 'durable-writes.ts'])('quotes examples/%s verbatim', (name) => {
     expect(readme).toContain(example(name))
   })
 
@@ -67,6 +68,43 @@ describe('README examples', () => {
       })
       const bad = (await handler(event(), context('readme-4') as never)) as unknown
       expect(bad).toMatchObject({ statusCode: 400, body: JSON.stringify({ message: 'world is required' }) })
+    })
+
+    it('durable writes: 200 once the replica holds the write, 503 JSON while it cannot confirm', async () => {
+      const primary = await startRedis({ args: ['--repl-diskless-sync-delay', '0'] })
+      const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)] })
+      const sharedUrl = process.env.REDIS_URL
+      try {
+        await vi.waitFor(
+          async () => expect(await replica.cli('INFO', 'replication')).toMatch(/master_link_status:up/),
+          { timeout: 10_000, interval: 50 },
+        )
+        process.env.REDIS_URL = primary.url
+        const { handler } = await import('../examples/durable-writes.js')
+        const event = (body: string) =>
+          ({
+            pathParameters: { note: 'readme' },
+            body,
+          }) as unknown as import('aws-lambda').APIGatewayProxyEvent
+        const saved = (await handler(event('first'), context('readme-5') as never)) as unknown
+        expect(saved).toMatchObject({ statusCode: 200, body: JSON.stringify({ saved: true }) })
+        expect(await replica.cli('GET', 'cubewalk:notes:readme')).toBe('first')
+        const pid = replica.pid as number
+        process.kill(pid, 'SIGSTOP')
+        try {
+          const refused = (await handler(event('second'), context('readme-6') as never)) as unknown
+          expect(refused).toMatchObject({
+            statusCode: 503,
+            body: JSON.stringify({ message: 'Service Unavailable' }),
+          })
+        } finally {
+          process.kill(pid, 'SIGCONT')
+        }
+      } finally {
+        process.env.REDIS_URL = sharedUrl
+        await closeRedisPool()
+        await Promise.all([primary.stop(), replica.stop()])
+      }
     })
   })
 })

@@ -34,6 +34,12 @@ export interface CacheProps {
 /** The port the replication group listens on, and the serverless cache's primary endpoint port. */
 export const cachePort = 6379
 
+/** Nodes of the node-based replication group: a primary and one replica. */
+const nodeBasedNodes = 2
+
+/** Replicas the cache offers a durable write (WAIT) to wait for; Serverless hides its replicas. */
+export const cacheReplicas = (serverless: boolean): number => (serverless ? 0 : nodeBasedNodes - 1)
+
 /**
  * Valkey in the isolated subnets, reachable only from what {@link Cache.allowFrom} admits, with TLS in transit,
  * encryption at rest, and no password anywhere: its one user authenticates with IAM, so a client proves itself with
@@ -138,7 +144,7 @@ export class Cache extends Construct {
         engineVersion: props.engineVersion,
         cacheNodeType: props.nodeType,
         // A primary and one replica, placed in different AZs by the subnet group.
-        numCacheClusters: 2,
+        numCacheClusters: nodeBasedNodes,
         multiAzEnabled: true,
         automaticFailoverEnabled: true,
         transitEncryptionEnabled: true,

@@ -5,7 +5,8 @@ import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import { BlocksApi } from './blocks-api.js'
-import { Cache } from './cache.js'
+import { Cache, cacheReplicas } from './cache.js'
+import { resolveDurableWrites } from './durable-writes.js'
 import { handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
 import { authorizerEnvironment, blocksEnvironment } from './handler-environment.js'
 import { Network } from './network.js'
@@ -31,6 +32,15 @@ export interface CubewalkStackProps extends StackProps {
    * `cubewalk:` only and exactly the commands the blocks function sends (packages/handlers/src/cache-access.ts).
    */
   readonly cacheAccessString?: string
+  /**
+   * Replicas that must confirm every write (Redis WAIT) before the API acknowledges it. Default 0: asynchronous
+   * replication, where an unplanned failover can lose acknowledged writes. 1 (the node-based group has one replica)
+   * loses none, at the price of 503s for writes while the replica is missing or lagging (docs/architecture.md).
+   * Serverless does not accept WAIT: anything but 0 there fails the synth. Also grants WAIT in the cache user's ACL.
+   */
+  readonly durableWriteReplicas?: number
+  /** Longest wait for that confirmation per write. Default 100 ms. */
+  readonly durableWriteTimeout?: Duration
   /** How long API Gateway caches an authorizer decision per token. Default 300 s (0 = off, at most 3600 s). */
   readonly authorizerResultsCacheTtl?: Duration
   /** How long the authorizer reuses the tokens it read from SSM. Default 300 s. */
@@ -77,6 +87,13 @@ export class CubewalkStack extends Stack {
     const { vpc } = this.network
     const serverless = props.serverlessCache ?? false
 
+    const durableWrites = resolveDurableWrites({
+      replicas: props.durableWriteReplicas,
+      timeout: props.durableWriteTimeout,
+      serverless,
+      availableReplicas: cacheReplicas(serverless),
+    })
+
     this.cache = new Cache(this, 'Cache', {
       vpc,
       names: cacheResourceNames(this.stackName),
@@ -87,10 +104,11 @@ export class CubewalkStack extends Stack {
       serverlessMaxDataStorageGb: props.serverlessMaxDataStorageGb ?? 10,
       serverlessMaxEcpuPerSecond: props.serverlessMaxEcpuPerSecond ?? 10_000,
       snapshotRetentionDays: props.cacheSnapshotRetentionDays ?? 1,
-      // ElastiCache Serverless is always spoken to in cluster mode (see Cache.clusterMode). No write waits for
-      // replicas yet, so WAIT stays refused.
+      // ElastiCache Serverless is always spoken to in cluster mode (see Cache.clusterMode); WAIT is granted only
+      // when writes wait for replicas.
       accessString:
-        props.cacheAccessString ?? cacheAccessString({ clusterMode: serverless, waitForReplicas: false }),
+        props.cacheAccessString ??
+        cacheAccessString({ clusterMode: serverless, waitForReplicas: durableWrites !== undefined }),
     })
 
     this.tokens = new TokensParameter(this, 'Tokens', {
@@ -118,7 +136,11 @@ export class CubewalkStack extends Stack {
       vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
       securityGroups: [blocksSecurityGroup],
-      environment: blocksEnvironment({ cache: this.cache, corsAllowOrigins }),
+      environment: blocksEnvironment({
+        cache: this.cache,
+        corsAllowOrigins,
+        durableWrites,
+      }),
     })
     this.cache.grantConnect(this.blocks.role)
 

@@ -1,6 +1,7 @@
 import type { Duration } from 'aws-cdk-lib'
 import { ENV } from '../../handlers/src/config.js'
 import type { Cache } from './cache.js'
+import type { DurableWritesSetting } from './durable-writes.js'
 
 /**
  * The ElastiCache IAM authentication variables of the blocks function (names from the handlers' contract). No
@@ -16,16 +17,31 @@ export const IAM_AUTH_ENV = {
   redisIamAuthServerless: ENV.redisIamAuthServerless,
 } as const
 
+/** The blocks function's durable-writes variables; the local runner removes them (its Redis has no replica). */
+export const DURABLE_WRITES_ENV = {
+  redisDurableReplicas: ENV.redisDurableReplicas,
+  redisDurableTimeoutMs: ENV.redisDurableTimeoutMs,
+} as const
+
 export interface BlocksEnvironmentProps {
   readonly cache: Cache
   readonly corsAllowOrigins: readonly string[]
+  /** Writes wait for replica confirmation; undefined = off. */
+  readonly durableWrites?: DurableWritesSetting | undefined
 }
 
 /** What the blocks function reads (packages/handlers/src/config.ts), for the cache this stack built. */
 export const blocksEnvironment = ({
   cache,
   corsAllowOrigins,
+  durableWrites,
 }: BlocksEnvironmentProps): Record<string, string> => ({
+  ...(durableWrites === undefined
+    ? {}
+    : {
+        [DURABLE_WRITES_ENV.redisDurableReplicas]: String(durableWrites.replicas),
+        [DURABLE_WRITES_ENV.redisDurableTimeoutMs]: String(durableWrites.timeout.toMilliseconds()),
+      }),
   [ENV.redisHost]: cache.endpointAddress,
   [ENV.redisPort]: cache.endpointPort,
   [ENV.redisTls]: 'true',

@@ -22,8 +22,11 @@ interface LoadedBlocks {
 }
 
 /** The one ElastiCache user's access string in the synthesized template. Bundling is skipped: it plays no part. */
-const deployedAccessString = (serverlessCache: boolean): string => {
-  const synth = synthesize({ context: { 'aws:cdk:bundling-stacks': [] }, stackProps: { serverlessCache } })
+const deployedAccessString = (serverlessCache: boolean, durableWriteReplicas?: number): string => {
+  const synth = synthesize({
+    context: { 'aws:cdk:bundling-stacks': [] },
+    stackProps: { serverlessCache, ...(durableWriteReplicas === undefined ? {} : { durableWriteReplicas }) },
+  })
   try {
     const users = resourcesOfType(synth.json, 'AWS::ElastiCache::User')
     expect(users).toHaveLength(1)
@@ -359,39 +362,59 @@ describe('the serverless cache ACL on a real Redis Cluster', () => {
 })
 
 describe('the access string with writes that wait for replicas', () => {
-  let server: RedisProcess
+  let primary: RedisProcess
+  let replica: RedisProcess
+  let admin: Redis
+  let blocks: LoadedBlocks
 
   beforeAll(async () => {
-    server = await startRedis()
-  })
+    primary = await startRedis({ args: ['--repl-diskless-sync-delay', '0'] })
+    replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)] })
+    admin = new Redis({ port: primary.port, lazyConnect: true })
+    await admin.connect()
+    // The replica must be online before a WAIT can be confirmed.
+    for (let i = 0; i < 100 && !/slave0:.*state=online/.test(await admin.info('replication')); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(await admin.info('replication')).toMatch(/slave0:.*state=online/)
+  }, 60_000)
+
   afterAll(async () => {
-    await server?.stop()
+    admin?.disconnect()
+    await blocks?.closeRedisPool()
+    await replica?.stop()
+    await primary?.stop()
   })
 
-  it('adds WAIT and nothing else', async () => {
+  it('adds WAIT and nothing else', () => {
     for (const clusterMode of [false, true]) {
       const without = cacheCommands({ clusterMode, waitForReplicas: false })
       expect(cacheCommands({ clusterMode, waitForReplicas: true })).toEqual([...without, 'wait'])
     }
-    await applyAccessString(
-      server.cli,
-      user,
-      cacheAccessString({ clusterMode: false, waitForReplicas: true }),
-    )
-    const client = new Redis({
-      port: server.port,
-      username: user,
-      password,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-    })
-    await client.connect()
-    try {
-      // No replica attached: WAIT answers at once with the 0 replicas that confirmed.
-      await expect(client.call('WAIT', '0', '0')).resolves.toBe(0)
-      await expect(client.call('SCAN', '0')).rejects.toThrow(/NOPERM/)
-    } finally {
-      client.disconnect()
-    }
   })
+
+  it('is what the stack deploys once durableWriteReplicas is set, and WAIT stays refused by default', async () => {
+    const durable = deployedAccessString(false, 1)
+    expect(durable).toBe(cacheAccessString({ clusterMode: false, waitForReplicas: true }))
+    await applyAccessString(primary.cli, user, deployedAccessString(false))
+    expect(await primary.cli('ACL', 'DRYRUN', user, 'WAIT', '1', '100')).toMatch(/no permissions/)
+    await applyAccessString(primary.cli, user, durable)
+    expect(await primary.cli('ACL', 'DRYRUN', user, 'WAIT', '1', '100')).toBe('OK')
+  }, 60_000)
+
+  it('lets the blocks entry point with durable writes serve every route, each write confirmed by the replica', async () => {
+    await applyAccessString(primary.cli, user, deployedAccessString(false, 1))
+    await admin.call('ACL', 'LOG', 'RESET')
+    blocks = await loadBlocks({
+      [ENV.redisUrl]: `redis://${user}:${password}@127.0.0.1:${primary.port}`,
+      [ENV.corsAllowedOrigins]: '*',
+      [ENV.redisDurableReplicas]: '1',
+      [ENV.redisDurableTimeoutMs]: '500',
+    })
+    await serveEveryRoute(blocks.handler, `acl-durable-${process.pid}`)
+    await blocks.closeRedisPool()
+    expect(unexpected(await aclLog(admin))).toEqual([])
+    const waits = /cmdstat_wait:calls=(\d+)/.exec(await admin.info('commandstats'))
+    expect(Number(waits?.[1] ?? 0)).toBeGreaterThan(0)
+  }, 60_000)
 })

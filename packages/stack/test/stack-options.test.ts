@@ -71,6 +71,9 @@ describe('ElastiCache Serverless', () => {
       [IAM_AUTH_ENV.redisIamAuthCacheName]: 'cubewalkserverless-cache',
       [IAM_AUTH_ENV.redisIamAuthServerless]: 'true',
     })
+    // ElastiCache Serverless does not accept WAIT: no durable writes.
+    expect(variables[ENV.redisDurableReplicas]).toBeUndefined()
+    expect(variables[ENV.redisDurableTimeoutMs]).toBeUndefined()
     expect(variables[ENV.redisHost]).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^CacheServerlessCache/), 'Endpoint.Address'],
     })

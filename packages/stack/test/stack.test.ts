@@ -296,6 +296,9 @@ describe('functions', () => {
     expect(variables[ENV.redisPort]).toEqual({ 'Fn::GetAtt': [cacheId, 'PrimaryEndPoint.Port'] })
     expect(Object.keys(variables).some((name) => /PASSWORD|SECRET|TOKEN/i.test(name))).toBe(false)
     expect(variables[ENV.redisUrl]).toBeUndefined()
+    // Durable writes are opt-in (prop durableWriteReplicas): off by default.
+    expect(variables[ENV.redisDurableReplicas]).toBeUndefined()
+    expect(variables[ENV.redisDurableTimeoutMs]).toBeUndefined()
   })
 
   it('sets no variable the handlers do not read (packages/handlers/src/config.ts is the contract)', () => {

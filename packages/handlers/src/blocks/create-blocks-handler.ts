@@ -9,9 +9,17 @@
 //   redisPool            the shared client on context.redis, not awaited: the router and the routes check the
 //                        request first, so bad input is a 4xx even while Redis is down, and the first command
 //                        waits for the connection (bounded by the command timeout); connection failures → 503
+//   durable writes       only when configured: context.durableWrites, so store.ts WAITs for replicas after
+//                        each write (503 when they do not confirm in time); reads never wait
 //   router               router.ts → routes/*.ts → store.ts (+ keys.ts, lua.ts)
-import { type JsonResponseLogger, jsonResponse, redisPool } from '@cubewalk/middleware'
-import middy from '@middy/core'
+import {
+  type DurableWrites,
+  durableWrites,
+  type JsonResponseLogger,
+  jsonResponse,
+  redisPool,
+} from '@cubewalk/middleware'
+import middy, { type MiddlewareObj } from '@middy/core'
 import httpCors from '@middy/http-cors'
 import httpHeaderNormalizer from '@middy/http-header-normalizer'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda'
@@ -34,11 +42,20 @@ export type BlocksLambdaHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyResult>
 
+/** Puts the (validated once) durable-writes setting on every request's context for the store. */
+const durableWritesOnContext = (
+  durable: DurableWrites,
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, BlocksContext> => ({
+  before: function blocksDurableWritesBefore(request) {
+    request.context.durableWrites = durable
+  },
+})
+
 export const createBlocksHandler = (
   config: BlocksConfig,
   options: BlocksHandlerOptions = {},
-): BlocksLambdaHandler =>
-  middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, BlocksContext>()
+): BlocksLambdaHandler => {
+  const pipeline = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, BlocksContext>()
     .use(
       httpCors({
         origins: [...config.corsOrigins],
@@ -58,4 +75,8 @@ export const createBlocksHandler = (
         ...(config.iamAuth === undefined ? {} : { password: elastiCacheIamAuth(config.iamAuth) }),
       }),
     )
-    .handler(blocksRouter) as unknown as BlocksLambdaHandler
+  if (config.durableWrites !== undefined) {
+    pipeline.use(durableWritesOnContext(durableWrites(config.durableWrites)))
+  }
+  return pipeline.handler(blocksRouter) as unknown as BlocksLambdaHandler
+}

@@ -16,6 +16,11 @@
 //   - listing returns only worlds whose chunk index exists (Redis deletes an empty set).
 // So the set may hold worlds that are empty now, never lacks one that holds a chunk once a write returned, and
 // the price is one extra SADD the first time a process writes into a world.
+//
+// Durable writes (optional). With replicas to confirm, every successful PUT/PATCH/DELETE is followed by one
+// WAIT (on the chunk's primary, and on the world list's when this request added to it), and answers 503 when the
+// replicas do not confirm in time. Failed preconditions (412) and deletes of nothing wrote nothing: no WAIT.
+import type { DurableWrites, RemainingTime } from '@cubewalk/middleware'
 import type { Cluster, Redis } from 'ioredis'
 import { chunkKey, chunkMember, indexKey, seqKey, worldsKey } from './keys.js'
 import { deleteChunkLua, getChunksLua, patchChunkLua, putChunkLua } from './lua.js'
@@ -99,11 +104,19 @@ const toChunk = (fields: Array<Buffer | null>): StoredChunk | null => {
 
 const chunkFields = ['blocks', 'version', 'by', 'at'] as const
 
+/** Writes must be confirmed by replicas: the setting and the invocation whose time bounds the wait. */
+export interface Durability {
+  readonly writes: DurableWrites
+  readonly context?: RemainingTime
+}
+
 export class ChunkStore {
   readonly #client: RedisClient
+  readonly #durability: Durability | undefined
 
-  constructor(client: RedisClient) {
+  constructor(client: RedisClient, durability?: Durability) {
     this.#client = client
+    this.#durability = durability
   }
 
   /** Worlds that hold at least one chunk, sorted. */
@@ -149,14 +162,23 @@ export class ChunkStore {
     preconditions: Preconditions,
   ): Promise<DeleteResult> {
     const m = member(at)
+    const key = chunkKey(world, m)
+    const pending = this.#beginWrites()
     const [ok, value] = await scriptsOf(this.#client).cubewalkDeleteChunk(
-      chunkKey(world, m),
+      key,
       indexKey(world),
       preconditions.ifMatch,
       preconditions.ifNoneMatch,
       m,
     )
-    return ok === 1 ? { ok: true, deleted: value === 1 } : { ok: false, currentVersion: value || null }
+    if (ok !== 1) return { ok: false, currentVersion: value || null }
+    if (value === 1) await pending?.confirm(key)
+    return { ok: true, deleted: value === 1 }
+  }
+
+  #beginWrites() {
+    const durability = this.#durability
+    return durability?.writes.begin(this.#client, durability.context)
   }
 
   async #write(
@@ -165,12 +187,14 @@ export class ChunkStore {
     meta: WriteMeta,
     run: (scripts: ScriptCommands, head: ScriptArg[]) => Promise<ScriptReply>,
   ): Promise<WriteResult> {
+    const pending = this.#beginWrites()
     const listed = listedBy(this.#client)
     const listedJustNow = !listed.has(world)
     if (listedJustNow) await this.#listWorld(world, listed)
     const m = member(at)
+    const key = chunkKey(world, m)
     const head = [
-      chunkKey(world, m),
+      key,
       indexKey(world),
       seqKey(world),
       meta.preconditions.ifMatch,
@@ -179,7 +203,18 @@ export class ChunkStore {
     ]
     const [ok, value, first] = await run(scriptsOf(this.#client), head)
     if (ok !== 1) return { ok: false, currentVersion: value || null }
-    if (first === 1 && !listedJustNow) await this.#listWorld(world, listed)
+    const listedAgain = first === 1 && !listedJustNow
+    if (listedAgain) await this.#listWorld(world, listed)
+    if (pending !== undefined) {
+      const addedToList = listedJustNow || listedAgain
+      try {
+        await pending.confirm(...(addedToList ? [key, worldsKey] : [key]))
+      } catch (error) {
+        // The SADD is not confirmed either: let the next write of this world send (and confirm) it again.
+        if (addedToList) listed.delete(world)
+        throw error
+      }
+    }
     return { ok: true, version: value }
   }
 

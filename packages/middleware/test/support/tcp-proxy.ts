@@ -32,6 +32,9 @@ export const startTcpProxy = async (targetPort: number): Promise<TcpProxy> => {
     upstreams.push(target)
     const upstream = createConnection({ host: '127.0.0.1', port: target })
     track(upstream)
+    // No Nagle delay in the middle: a real endpoint forwards small replies (and replication ACKs) at once.
+    downstream.setNoDelay(true)
+    upstream.setNoDelay(true)
     // Either side closing or failing closes the pair, so a client sees what it would see from the server.
     const closeBoth = (): void => {
       downstream.destroy()

@@ -4,7 +4,7 @@
 // handlers' own contract (packages/handlers/src/config.ts) and the stack's IAM auth variables.
 
 import { ENV } from '../../../handlers/src/config.js'
-import { IAM_AUTH_ENV } from '../handler-environment.js'
+import { DURABLE_WRITES_ENV, IAM_AUTH_ENV } from '../handler-environment.js'
 import type { FunctionModel } from './api-model.js'
 
 export interface LocalServices {
@@ -19,8 +19,11 @@ export function localEnvironmentOverrides(
   const env = fn.environment
   const overrides: Record<string, string | null> = {}
   if (env[ENV.redisHost] !== undefined || env[ENV.redisUrl] !== undefined) {
-    // Local Redis speaks plain TCP without ACL users: no TLS, no IAM token, standalone.
+    // Local Redis speaks plain TCP without ACL users: no TLS, no IAM token, standalone. It has no replica either,
+    // so durable writes (WAIT for a replica) would answer every write with 503: off locally.
     for (const name of [
+      DURABLE_WRITES_ENV.redisDurableReplicas,
+      DURABLE_WRITES_ENV.redisDurableTimeoutMs,
       ENV.redisHost,
       ENV.redisPort,
       ENV.redisTls,
