@@ -2,6 +2,7 @@ import type { Socket } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { AbstractConnector, type RedisOptions } from 'ioredis'
 import type { RedisPasswordProvider } from './options.js'
+import { ProcessTimeDeadline } from './process-time-deadline.js'
 
 // Fetched when a connection is opened, not imported: an ESM `import` of node:net/node:tls builds their ESM
 // facades, ≈3 ms of every Lambda's cold start even though ioredis has already loaded them (docs/benchmarks.md).
@@ -91,15 +92,28 @@ const authenticate = (stream: Socket, command: string): Promise<void> =>
     stream.write(command)
   })
 
+/**
+ * `promise`, or a ConnectTimeoutError once `ms` of time the process had are spent: token signing or a TLS
+ * handshake starved of CPU (a cold 128 MB Lambda) is slow because of the process, not the endpoint.
+ */
 const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined
+  let done = false
+  let deadline: ProcessTimeDeadline | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout()
-      reject(new ConnectTimeoutError(ms))
-    }, ms)
+    deadline = new ProcessTimeDeadline(
+      ms,
+      Number.POSITIVE_INFINITY,
+      () => done,
+      () => {
+        onTimeout()
+        reject(new ConnectTimeoutError(ms))
+      },
+    )
   })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  return Promise.race([promise, timeout]).finally(() => {
+    done = true
+    deadline?.cancel()
+  })
 }
 
 /**
