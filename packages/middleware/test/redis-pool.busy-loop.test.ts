@@ -5,7 +5,7 @@
 // more before giving up, and still answer a dead Redis with a bounded 503 (redis-pool.failure.test.ts).
 import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { closeRedisPool, redisPool } from '../src/redis-pool.js'
+import { closeRedisPool, getRedisClient, redisPool } from '../src/redis-pool.js'
 import { errorLogs, lambdaWith } from './support/invoke.js'
 import { trackUnhandledRejections } from './support/unhandled-rejections.js'
 
@@ -117,14 +117,42 @@ describe('redisPool: healthy Redis, busy event loop (no 503)', () => {
     expect(causesSince(logged)).toEqual([])
   })
 
+  it('cold start: a loop stalled while the TCP connect completes costs no second connection attempt', async () => {
+    const logged = errorLogs.length
+    const options = {
+      url: server.url,
+      password: adminPassword,
+      disablePrefetch: true,
+      awaitConnection: false,
+    }
+    // The pooled client the middleware will use, created (and connecting) now. ioredis emits 'connecting' on the
+    // tick that also opens the socket; two microtasks later its connect timer is armed, and then the process gets
+    // no CPU for longer than the connect budget, before the loop could see the socket connect. A wasted attempt
+    // costs a new TLS handshake and token on a starved CPU; two in a row fail the queued command.
+    const client = getRedisClient(options)
+    let attempts = 0
+    client.on('connecting', () => {
+      attempts += 1
+      if (attempts === 1) queueMicrotask(() => queueMicrotask(() => blockEventLoop(longBlock)))
+    })
+    const invoke = lambdaWith(redisPool(options), async (_e, context) => context.redis.incr('b7:n'))
+    expect(await invoke()).toMatchObject({ statusCode: 200, body: 1 })
+    expect(attempts).toBe(1)
+    expect(causesSince(logged)).toEqual([])
+  })
+
   it('cold start with prefetch: a loop blocked during init while the socket connects gives no 503', async () => {
     const logged = errorLogs.length
-    const invoke = lambdaWith(redisPool({ url: server.url, password: adminPassword }), async (_e, context) =>
-      context.redis.incr('b5:n'),
-    )
+    const options = { url: server.url, password: adminPassword }
+    const invoke = lambdaWith(redisPool(options), async (_e, context) => context.redis.incr('b5:n'))
+    let attempts = 0
+    getRedisClient(options).on('connecting', () => {
+      attempts += 1
+    })
     // The middleware started connecting at creation; the rest of the module init holds the loop.
     blockEventLoop(longBlock)
     expect(await invoke()).toMatchObject({ statusCode: 200, body: 1 })
+    expect(attempts).toBe(1)
     expect(causesSince(logged)).toEqual([])
   })
 })

@@ -36,8 +36,8 @@ export interface RedisPoolOptions<TKey extends string = 'redis'> {
   /** Cluster mode: more seed nodes besides `url`/`host`. */
   nodes?: readonly RedisPoolNode[]
   /**
-   * Longest time to get a usable connection, in ms (`before`'s wait with `awaitConnection`, and a password
-   * provider's connection attempt). Counted like `commandTimeout`: in time the process had.
+   * Longest time to get a usable connection, in ms (`before`'s wait with `awaitConnection`, and each connection
+   * attempt). Counted like `commandTimeout`: in time the process had.
    */
   connectTimeout?: number
   /**

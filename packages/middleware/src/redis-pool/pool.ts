@@ -1,6 +1,6 @@
 import { Cluster, type ClusterOptions, type Command, Redis, type RedisOptions } from 'ioredis'
-import { credentialConnector } from './credential-connector.js'
 import type { ResolvedRedisPoolConfig } from './options.js'
+import { poolConnector } from './pool-connector.js'
 import { ProcessTimeDeadline } from './process-time-deadline.js'
 
 export type RedisPoolClient = Redis | Cluster
@@ -203,9 +203,9 @@ const connectionOptions = (config: ResolvedRedisPoolConfig): RedisOptions => {
   }
   if (config.tls !== undefined) options.tls = config.tls
   const { password, username } = config
-  if (typeof password === 'function') {
-    options.Connector = credentialConnector(password, username)
-  } else if (password !== undefined) {
+  // Every connection opens through the pool's connector: its connect budget counts time the process had.
+  options.Connector = poolConnector(typeof password === 'function' ? password : undefined, username)
+  if (typeof password === 'string') {
     options.password = password
     if (username !== undefined) options.username = username
   }
