@@ -65,10 +65,13 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
       ? context.getRemainingTimeInMillis() - timeoutMargin
       : Number.POSITIVE_INFINITY
 
+  // Budgets count time the process had (a loaded or starved event loop does not use them up), but never run
+  // past the invocation's own deadline: `performance.now() + budget`, the wall-clock cap.
   const applyBudget = (entry: PoolEntry, budget: number): void => {
     entry.setTimeouts(
       budget < commandTimeout ? Math.max(1, Math.floor(budget)) : commandTimeout,
       budget < connectTimeout ? Math.max(1, Math.floor(budget)) : connectTimeout,
+      performance.now() + Math.max(1, budget),
     )
   }
 

@@ -168,50 +168,62 @@ describe('redisPool: typing', () => {
 })
 
 describe('redisPool: timeouts follow the invocation', () => {
-  it('caps connect and command timeouts by the remaining time minus the margin, per invocation', async () => {
-    const seen: Array<{ command?: number; connect?: number }> = []
+  // BLPOP on an empty list with no server timeout: a healthy server that does not answer, so the command ends
+  // exactly when the pool's budget does.
+  const blockForever = (redis: Redis, key: string): Promise<unknown> => redis.blpop(key, 0)
+
+  it('caps the command and connect budgets by the remaining time minus the margin, per invocation', async () => {
+    const connectTimeouts: Array<number | undefined> = []
     const invoke = lambdaWith(redisPool({ url: first.url }), async (_event, context) => {
-      seen.push({
-        command: context.redis.options.commandTimeout,
-        connect: context.redis.options.connectTimeout,
-      })
-      return null
+      connectTimeouts.push(context.redis.options.connectTimeout)
+      return blockForever(context.redis, 't5:empty')
     })
-    await invoke(10_000)
-    await invoke(300)
-    await invoke(10_000)
-    expect(seen[0]).toEqual({
-      command: redisPoolDefaults.commandTimeout,
-      connect: redisPoolDefaults.connectTimeout,
-    })
-    expect(seen[1]?.command).toBeLessThanOrEqual(300 - redisPoolDefaults.timeoutMargin)
-    expect(seen[1]?.command).toBeGreaterThan(200)
-    expect(seen[1]?.connect).toBe(seen[1]?.command)
-    expect(seen[2]).toEqual(seen[0])
+    const unavailable = { statusCode: 503, body: { message: 'Service Unavailable' } }
+    const long = await invoke(10_000)
+    const short = await invoke(300)
+    const again = await invoke(10_000)
+    for (const result of [long, short, again]) expect(result).toMatchObject(unavailable)
+    expect(long.ms).toBeGreaterThanOrEqual(redisPoolDefaults.commandTimeout)
+    expect(long.ms).toBeLessThan(1000)
+    expect(short.ms).toBeLessThan(300 - 10)
+    expect(again.ms).toBeGreaterThanOrEqual(redisPoolDefaults.commandTimeout)
+    expect(connectTimeouts[0]).toBe(redisPoolDefaults.connectTimeout)
+    expect(connectTimeouts[1]).toBeLessThanOrEqual(300 - redisPoolDefaults.timeoutMargin)
+    expect(connectTimeouts[1]).toBeGreaterThan(200)
+    expect(connectTimeouts[2]).toBe(redisPoolDefaults.connectTimeout)
   })
 
-  it('uses the configured timeouts when there is no Lambda context', async () => {
+  it('uses the configured command budget when there is no Lambda context', async () => {
     const lambda = middy()
       .use(redisPool({ url: first.url, commandTimeout: 750 }))
-      .handler(async (_event, context) => context.redis.options.commandTimeout)
-    expect(await lambda({}, {} as Context & RedisPoolContext)).toBe(750)
+      .handler(async (_event, context) => {
+        const started = performance.now()
+        const error = await blockForever(context.redis, 't6:empty').catch((caught: unknown) => caught)
+        return { error: (error as Error).message, ms: performance.now() - started }
+      })
+    const { error, ms } = await lambda({}, {} as Context & RedisPoolContext)
+    expect(error).toBe('Command timed out')
+    expect(ms).toBeGreaterThanOrEqual(750)
+    expect(ms).toBeLessThan(1250)
   })
 
-  it('takes the timeouts from the ioredis escape hatch too, still capped per invocation', async () => {
-    const seen: Array<number | undefined> = []
+  it('takes the command budget from the ioredis escape hatch too, still capped per invocation', async () => {
     const invoke = lambdaWith(
       redisPool({ url: first.url, redisOptions: { commandTimeout: 900, connectionName: 'cubewalk-t7' } }),
       async (_event, context) => {
-        seen.push(context.redis.options.commandTimeout)
-        return context.redis.client('GETNAME')
+        if ((await context.redis.client('GETNAME')) !== 'cubewalk-t7') throw new Error('escape hatch ignored')
+        return blockForever(context.redis, 't7:empty')
       },
     )
-    expect(await invoke(10_000)).toMatchObject({ statusCode: 200, body: 'cubewalk-t7' })
-    await invoke(400)
-    await invoke(10_000)
-    expect(seen[0]).toBe(900)
-    expect(seen[1]).toBeLessThanOrEqual(350)
-    expect(seen[2]).toBe(900)
+    const long = await invoke(10_000)
+    const short = await invoke(400)
+    expect(long).toMatchObject({ statusCode: 503 })
+    expect(long.ms).toBeGreaterThanOrEqual(900)
+    expect(long.ms).toBeLessThan(1400)
+    expect(short).toMatchObject({ statusCode: 503 })
+    expect(short.ms).toBeLessThan(400 - 10)
+    // The pool's own timer is the only one: ioredis is not handed a wall-clock commandTimeout.
+    expect(getRedisClient({ url: first.url }).options.commandTimeout).toBeUndefined()
   })
 })
 

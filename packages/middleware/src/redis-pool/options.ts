@@ -35,9 +35,19 @@ export interface RedisPoolOptions<TKey extends string = 'redis'> {
   cluster?: boolean
   /** Cluster mode: more seed nodes besides `url`/`host`. */
   nodes?: readonly RedisPoolNode[]
-  /** Longest time to get a usable connection, in ms; also capped by the invocation's remaining time. */
+  /**
+   * Longest time to get a usable connection, in ms (`before`'s wait with `awaitConnection`, and each connection
+   * attempt). Counted like `commandTimeout`: in time the process had.
+   */
   connectTimeout?: number
-  /** Longest time for one command, in ms; also capped by the invocation's remaining time. */
+  /**
+   * Longest time for one command, in ms, counted from when it is sent (or queued while the client connects) in
+   * time the process actually had: time by which the event loop was late (blocked by synchronous work, a busy
+   * burst, a cold start starved of CPU) is not counted, and the socket is read once more before the command fails
+   * with `Command timed out`. So a healthy Redis never times out because the process was busy, while a dead or
+   * hung one still fails after this budget. Both budgets are also capped, in wall-clock time, by the invocation's
+   * remaining time minus `timeoutMargin`.
+   */
   commandTimeout?: number
   /** Time kept in reserve before the Lambda deadline for the error response, in ms. */
   timeoutMargin?: number

@@ -1,6 +1,7 @@
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
-import { credentialConnector } from './credential-connector.js'
+import { Cluster, type ClusterOptions, type Command, Redis, type RedisOptions } from 'ioredis'
 import type { ResolvedRedisPoolConfig } from './options.js'
+import { poolConnector } from './pool-connector.js'
+import { ProcessTimeDeadline } from './process-time-deadline.js'
 
 export type RedisPoolClient = Redis | Cluster
 
@@ -26,6 +27,11 @@ const withNodeCause = (error: Error): Error => {
   return error
 }
 
+type SendCommand = Redis['sendCommand']
+
+/** The budget of one command: the pool's own timer instead of ioredis's wall-clock `commandTimeout`. */
+const commandTimedOut = (): Error => new Error('Command timed out')
+
 /** One registered client with the timeouts it currently runs with. */
 export class PoolEntry {
   readonly client: RedisPoolClient
@@ -33,11 +39,16 @@ export class PoolEntry {
   lastError: Error | undefined
   private commandTimeout: number
   private connectTimeout: number
+  /** `performance.now()` instant by which the current invocation must answer; Infinity outside an invocation. */
+  private wallDeadline = Number.POSITIVE_INFINITY
+  /** Commands that already have a deadline: ioredis sends a queued or retried command through sendCommand again. */
+  private readonly timed = new WeakSet<Command>()
 
   constructor(client: RedisPoolClient, commandTimeout: number, connectTimeout: number) {
     this.client = client
     this.commandTimeout = commandTimeout
     this.connectTimeout = connectTimeout
+    if (client instanceof Redis) this.timeCommands(client)
     // Without an 'error' listener ioredis prints every connection error to stderr.
     client.on('error', (error: Error) => {
       this.lastError = withNodeCause(error)
@@ -51,9 +62,35 @@ export class PoolEntry {
       })
       // Nodes are created lazily (after MOVED, slot refreshes): give them the budget in force now.
       client.on('+node', (node: Redis) => {
-        node.options.commandTimeout = this.commandTimeout
         node.options.connectTimeout = this.connectTimeout
+        this.timeCommands(node)
       })
+    }
+  }
+
+  /**
+   * Gives every command sent on `connection` a {@link ProcessTimeDeadline}: `commandTimeout` ms of time the process
+   * had, counted from the first send (a command waiting in the offline queue for a cold connection included), one
+   * more look at the socket before giving up, and never past the invocation's deadline. It rejects with ioredis's
+   * own `Command timed out`, so callers and the error classification see the same error as before.
+   */
+  private timeCommands(connection: Redis): void {
+    const send: SendCommand = connection.sendCommand.bind(connection)
+    connection.sendCommand = (command, stream) => {
+      const sent = send(command, stream)
+      if (!command.isSettled && !this.timed.has(command)) {
+        this.timed.add(command)
+        const now = performance.now()
+        const deadline = new ProcessTimeDeadline(
+          this.commandTimeout,
+          // A command outside an invocation (a reconnect's handshake between invocations) has only its budget.
+          this.wallDeadline > now ? this.wallDeadline : Number.POSITIVE_INFINITY,
+          () => command.isSettled,
+          () => command.reject(commandTimedOut()),
+        )
+        command.promise.then(deadline.cancel, deadline.cancel)
+      }
+      return sent
     }
   }
 
@@ -62,32 +99,37 @@ export class PoolEntry {
     return this.client.status === 'end'
   }
 
-  /** Sets the per-command and connect timeouts ioredis reads on every command and every connect. */
-  setTimeouts(commandTimeout: number, connectTimeout: number): void {
-    if (commandTimeout === this.commandTimeout && connectTimeout === this.connectTimeout) return
+  /**
+   * Sets the budget of the commands sent from now on, the connect timeout ioredis reads on every connect, and the
+   * invocation's wall-clock deadline (`performance.now()` instant; Infinity without one).
+   */
+  setTimeouts(commandTimeout: number, connectTimeout: number, wallDeadline = Number.POSITIVE_INFINITY): void {
     this.commandTimeout = commandTimeout
+    this.wallDeadline = wallDeadline
+    if (connectTimeout === this.connectTimeout) return
     this.connectTimeout = connectTimeout
     const client = this.client
     if (client instanceof Cluster) {
-      for (const node of client.nodes('all')) {
-        node.options.commandTimeout = commandTimeout
-        node.options.connectTimeout = connectTimeout
-      }
+      for (const node of client.nodes('all')) node.options.connectTimeout = connectTimeout
     } else {
-      client.options.commandTimeout = commandTimeout
       client.options.connectTimeout = connectTimeout
     }
   }
 
-  /** Resolves when the client is ready; rejects when it ends or `ms` pass first. */
+  /**
+   * Resolves when the client is ready; rejects when it ends, or once `ms` of time the process had (see
+   * {@link ProcessTimeDeadline}) or the invocation's deadline pass first.
+   */
   ready(ms: number): Promise<void> {
     const client = this.client
     if (client.status === 'ready') return Promise.resolve()
     if (client.status === 'end') return Promise.reject(this.lastError ?? closedError())
     if (client.status === 'wait') client.connect().catch(noop)
     return new Promise((resolve, reject) => {
+      let settled = false
       const finish = (error?: Error): void => {
-        clearTimeout(timer)
+        settled = true
+        deadline.cancel()
         client.off('ready', onReady)
         client.off('end', onEnd)
         if (error) reject(error)
@@ -95,7 +137,12 @@ export class PoolEntry {
       }
       const onReady = (): void => finish()
       const onEnd = (): void => finish(this.lastError ?? closedError())
-      const timer = setTimeout(() => finish(new RedisNotReadyError(ms, this.lastError)), ms)
+      const deadline = new ProcessTimeDeadline(
+        ms,
+        this.wallDeadline,
+        () => settled,
+        () => finish(new RedisNotReadyError(ms, this.lastError)),
+      )
       client.once('ready', onReady)
       client.once('end', onEnd)
     })
@@ -135,20 +182,30 @@ const reconnectOnReadOnly = (error: Error): 2 | false =>
   // leads to the new primary) and send the failed command again there.
   error.message.startsWith('READONLY') ? 2 : false
 
+/**
+ * The escape hatch's options minus `commandTimeout`: the resolved config already took its value as the budget,
+ * and an ioredis timer beside the pool's would bring back the wall-clock timeouts the pool avoids.
+ */
+const withoutCommandTimeout = (options: RedisOptions | undefined): RedisOptions => {
+  const copy: RedisOptions = { ...options }
+  delete copy.commandTimeout
+  return copy
+}
+
 /** Options every connection gets (each node's, in cluster mode). */
 const connectionOptions = (config: ResolvedRedisPoolConfig): RedisOptions => {
   const options: RedisOptions = {
     connectTimeout: config.connectTimeout,
-    commandTimeout: config.commandTimeout,
+    // No `commandTimeout`: PoolEntry times commands itself (ioredis's timer counts time the process never had).
     // Fail a queued command after one failed reconnect; the client ends after `reconnectAttempts` anyway.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
   }
   if (config.tls !== undefined) options.tls = config.tls
   const { password, username } = config
-  if (typeof password === 'function') {
-    options.Connector = credentialConnector(password, username)
-  } else if (password !== undefined) {
+  // Every connection opens through the pool's connector: its connect budget counts time the process had.
+  options.Connector = poolConnector(typeof password === 'function' ? password : undefined, username)
+  if (typeof password === 'string') {
     options.password = password
     if (username !== undefined) options.username = username
   }
@@ -167,7 +224,7 @@ const createClient = (config: ResolvedRedisPoolConfig): RedisPoolClient => {
       // replaced by a fresh one on the next invocation, so nothing keeps retrying in the background.
       retryStrategy: (times: number) => (times > attempts ? null : (times - 1) * 50),
       reconnectOnError: reconnectOnReadOnly,
-      ...config.redisOptions,
+      ...withoutCommandTimeout(config.redisOptions),
     })
   }
   const clusterOptions: ClusterOptions = {
@@ -177,8 +234,8 @@ const createClient = (config: ResolvedRedisPoolConfig): RedisPoolClient => {
     ...config.clusterOptions,
     redisOptions: {
       ...connectionOptions(config),
-      ...config.redisOptions,
-      ...config.clusterOptions.redisOptions,
+      ...withoutCommandTimeout(config.redisOptions),
+      ...withoutCommandTimeout(config.clusterOptions.redisOptions),
     },
   }
   // ElastiCache with TLS announces nodes by host name and its certificates name those hosts: resolving them to

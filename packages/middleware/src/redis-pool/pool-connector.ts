@@ -2,6 +2,7 @@ import type { Socket } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { AbstractConnector, type RedisOptions } from 'ioredis'
 import type { RedisPasswordProvider } from './options.js'
+import { ProcessTimeDeadline } from './process-time-deadline.js'
 
 // Fetched when a connection is opened, not imported: an ESM `import` of node:net/node:tls builds their ESM
 // facades, ≈3 ms of every Lambda's cold start even though ioredis has already loaded them (docs/benchmarks.md).
@@ -15,6 +16,10 @@ type ConnectorConstructor = NonNullable<RedisOptions['Connector']>
 interface ConnectorOptions {
   host?: string
   port?: number
+  /** A Unix socket instead of host and port (an escape-hatch option). */
+  path?: string
+  /** 4 or 6: the IP family of `host`'s lookup (an escape-hatch option). */
+  family?: number
   tls?: ConnectionOptions
   connectTimeout?: number
   disconnectTimeout?: number
@@ -25,7 +30,7 @@ const closedMessage = 'Connection is closed.'
 class ConnectTimeoutError extends Error {
   readonly code = 'ETIMEDOUT'
   constructor(ms: number) {
-    super(`connect ETIMEDOUT: no authenticated connection within ${ms} ms`)
+    super(`connect ETIMEDOUT: no usable connection within ${ms} ms`)
     this.name = 'ConnectTimeoutError'
   }
 }
@@ -91,35 +96,56 @@ const authenticate = (stream: Socket, command: string): Promise<void> =>
     stream.write(command)
   })
 
+/**
+ * `promise`, or a ConnectTimeoutError once `ms` of time the process had are spent: token signing or a TLS
+ * handshake starved of CPU (a cold 128 MB Lambda) is slow because of the process, not the endpoint.
+ */
 const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined
+  let done = false
+  let deadline: ProcessTimeDeadline | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout()
-      reject(new ConnectTimeoutError(ms))
-    }, ms)
+    deadline = new ProcessTimeDeadline(
+      ms,
+      Number.POSITIVE_INFINITY,
+      () => done,
+      () => {
+        onTimeout()
+        reject(new ConnectTimeoutError(ms))
+      },
+    )
   })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  return Promise.race([promise, timeout]).finally(() => {
+    done = true
+    deadline?.cancel()
+  })
 }
 
 /**
- * An ioredis connector that authenticates with a freshly provided password on every connection attempt.
+ * The ioredis connector of every pooled connection: it opens the socket (TCP or TLS) within `connectTimeout` ms
+ * of time the process had, and hands ioredis a connected stream.
  *
- * ioredis 6 computes its AUTH arguments from `options.password` synchronously, before any connector runs, so an
- * async credential cannot reach its handshake. This connector owns that step instead: it awaits the provider,
- * opens the socket (TCP or TLS), sends `AUTH [username] password` and hands ioredis a connected, authenticated
- * stream; ioredis then runs its usual HELLO/SELECT/ready check without credentials. Because ioredis passes the
+ * ioredis's own connector arms a wall-clock socket timer that runs before the loop polls sockets, so a process
+ * that was stalled (a cold start starved of CPU) while a healthy server accepted the connection gives up on it
+ * and connects again: one more TLS handshake and one more token on the same starved CPU, and a queued command
+ * fails after two such closes. Handing ioredis an already connected stream leaves its timer unarmed; the budget
+ * is a {@link ProcessTimeDeadline} here instead.
+ *
+ * With a password `provider`: ioredis 6 computes its AUTH arguments from `options.password` synchronously, before
+ * any connector runs, so an async credential cannot reach its handshake. This connector owns that step instead: it
+ * awaits the provider, and sends `AUTH [username] password` on the connected socket before handing it over;
+ * ioredis then runs its usual HELLO/SELECT/ready check without credentials. Because ioredis passes the
  * `Connector` option on to cluster nodes and to its own duplicate connections (slot refreshers), every
- * connection of a cluster authenticates the same way.
+ * connection of a cluster connects and authenticates the same way. Without a provider, ioredis authenticates
+ * with a static password itself, as usual.
  *
  * A failure (provider, network, AUTH reply, timeout) is reported like a refused TCP connection: a destroyed
  * stream with `firstError` set, so ioredis emits the error and applies its retry strategy as usual.
  */
-export const credentialConnector = (
-  provider: RedisPasswordProvider,
+export const poolConnector = (
+  provider: RedisPasswordProvider | undefined,
   username: string | undefined,
 ): ConnectorConstructor =>
-  class CredentialConnector extends AbstractConnector {
+  class PoolConnector extends AbstractConnector {
     private readonly options: ConnectorOptions
 
     constructor(options: unknown) {
@@ -134,20 +160,23 @@ export const credentialConnector = (
     }
 
     private async open(): Promise<NetStream> {
-      const { host = 'localhost', port = 6379, tls, connectTimeout = 10_000 } = this.options
+      const { host = 'localhost', port = 6379, path, family, tls, connectTimeout = 10_000 } = this.options
+      const target = path ? { path } : family ? { host, port, family } : { host, port }
       this.firstError = undefined
       // A holder, not a `let`: the attempt below assigns it from inside a closure.
       const state: { stream?: Socket; timedOut: boolean } = { timedOut: false }
       const attempt = async (): Promise<void> => {
-        const password = await provider()
-        if (typeof password !== 'string') throw new TypeError('the password provider must return a string')
+        const password = provider === undefined ? undefined : await provider()
+        if (provider !== undefined && typeof password !== 'string') {
+          throw new TypeError('the password provider must return a string')
+        }
         // Gave up (timeout) or disconnect() was called while the provider ran: open no socket at all.
         if (state.timedOut || !this.connecting) return
-        const stream = tls ? tlsModule().connect({ host, port, ...tls }) : net().connect({ host, port })
+        const stream = tls ? tlsModule().connect({ ...target, ...tls }) : net().connect(target)
         state.stream = stream
         this.stream = stream
         await connected(stream, tls !== undefined)
-        await authenticate(stream, authCommand(username, password))
+        if (password !== undefined) await authenticate(stream, authCommand(username, password))
       }
       try {
         await withTimeout(attempt(), connectTimeout, () => {
