@@ -34,8 +34,8 @@ function withPackLock<T>(work: () => T): T {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       // A lock older than any build is left over from a killed run.
-      const age = Date.now() - statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs
-      if (age > staleLockMs) rmSync(lockDir, { recursive: true, force: true })
+      const lockedAt = statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()
+      if (Date.now() - lockedAt > staleLockMs) rmSync(lockDir, { recursive: true, force: true })
       if (Date.now() > giveUpAt) throw new Error(`could not take ${lockDir} within ${staleLockMs} ms`)
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100)
     }
