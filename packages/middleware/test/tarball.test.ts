@@ -110,6 +110,11 @@ beforeAll(() => {
     const command = name === 'blocks' ? bundleCommand : bundleCommand.replaceAll('blocks', name)
     execFileSync('sh', ['-c', command], { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 60_000 })
   }
+  // The same recipe without its banner, to show the README's reason for it.
+  const withoutBanner = bundleCommand
+    .replace(/\s*\\\n\s*--banner:js="[^"]*"/, '')
+    .replace('dist/blocks.mjs', 'dist/blocks-no-banner.mjs')
+  execFileSync('sh', ['-c', withoutBanner], { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 60_000 })
   copyFileSync(runnerSource, join(project, 'lambda-runner.mjs'))
 }, 240_000)
 
@@ -147,6 +152,16 @@ describe('the README bundling recipe', () => {
     const authorizer = readFileSync(join(project, 'dist', 'authorizer.mjs'), 'utf8')
     expect(authorizer).toContain('"@aws-sdk/client-ssm"')
     expect(authorizer).not.toContain('GetParametersCommand extends')
+  })
+})
+
+describe('the createRequire banner', () => {
+  it('is needed: without it the ESM bundle fails at init on a CommonJS require of a Node built-in', async () => {
+    const bundle = readFileSync(join(project, 'dist', 'blocks-no-banner.mjs'), 'utf8')
+    expect(bundle).not.toContain('createRequire')
+    await expect(
+      BundleProcess.start('blocks-no-banner.mjs', { REDIS_URL: 'redis://127.0.0.1:1' }),
+    ).rejects.toThrow(/failed at init: Dynamic require of "[^"]+" is not supported/)
   })
 })
 
