@@ -20,6 +20,7 @@ export default defineConfig({
       { extends: true, test: { name: 'handlers', include: ['packages/handlers/{src,test}/**/*.test.ts'] } },
       { extends: true, test: { name: 'stack', include: ['packages/stack/{src,test}/**/*.test.ts'] } },
       { extends: true, test: { name: 'tools', include: ['tools/*/{src,test}/**/*.test.ts'] } },
+      { extends: true, test: { name: 'scripts', include: ['scripts/**/*.test.ts'] } },
     ],
   },
 })

@@ -1,31 +1,24 @@
 // The published tarball: built code, types, README and LICENSE, nothing else, and every export resolvable.
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { beforeAll, describe, expect, it } from 'vitest'
+// tarball.test.ts installs the same tarball into a fresh project and runs it.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { packMiddleware } from './support/pack-middleware.js'
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   exports: Record<string, string | Record<string, string>>
   peerDependencies: Record<string, string>
   dependencies: Record<string, string>
 }
 
-interface PackedFile {
-  path: string
-}
-
 let files: string[] = []
+const packDir = mkdtempSync(join(tmpdir(), 'cubewalk-pack-'))
 
 beforeAll(() => {
-  execFileSync('npm', ['run', 'build'], { cwd: packageDir, stdio: 'pipe' })
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-    cwd: packageDir,
-    encoding: 'utf8',
-  })
-  const [packed] = JSON.parse(out) as Array<{ files: PackedFile[] }>
-  files = (packed?.files ?? []).map((f) => f.path).sort()
+  files = packMiddleware(packDir).files
 }, 120_000)
+afterAll(() => rmSync(packDir, { recursive: true, force: true }))
 
 describe('@cubewalk/middleware tarball', () => {
   it('holds only built code, types, README, LICENSE and package.json', () => {

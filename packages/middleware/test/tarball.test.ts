@@ -1,0 +1,401 @@
+// What an npm user gets: the `npm pack` tarball installed into a fresh project outside this workspace (so no
+// workspace node_modules can leak in), the README's two examples copied from the README, bundled with the
+// README's esbuild command (ESM, minified, createRequire banner, AWS SDK external, as NodejsFunction does), and
+// the bundles run in a separate Node process as a Lambda container would, against a private redis-server and a
+// local SSM endpoint. package.test.ts checks the tarball's file list; this checks that what ships works.
+import { type ChildProcess, execFileSync, fork } from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join, parse } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { middlewareDir, type PackedTarball, packMiddleware } from './support/pack-middleware.js'
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
+const readme = readFileSync(join(middlewareDir, 'README.md'), 'utf8')
+const runnerSource = fileURLToPath(new URL('./support/lambda-runner.mjs', import.meta.url))
+
+/** The fenced code block of `language` in the README that contains `marker`; fails loudly when there is none. */
+function readmeBlock(language: string, marker: string): string {
+  const blocks = [...readme.matchAll(new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map(
+    (match) => match[1] as string,
+  )
+  const found = blocks.filter((block) => block.includes(marker))
+  if (found.length !== 1)
+    throw new Error(`README: expected one \`\`\`${language} block with ${marker}, found ${found.length}`)
+  return found[0] as string
+}
+
+const bundleCommand = readmeBlock('sh', 'npx esbuild blocks.ts')
+const banner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+
+/**
+ * The versions this workspace installed (package-lock.json): the throwaway project asks the registry for exactly
+ * these, so npm's cache answers and the test is fast and does not drift with new releases.
+ */
+const installedVersion = (name: string): string =>
+  (
+    JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string
+    }
+  ).version
+
+// A fresh shell's environment: nothing from the `npm test` around us, no workspace bin folder on PATH.
+const cleanEnv = (): NodeJS.ProcessEnv => {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !/^npm_/i.test(key) && !/^(NODE_OPTIONS|VITEST.*)$/.test(key),
+    ),
+  )
+  env.PATH = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((entry) => !entry.includes('node_modules'))
+    .join(delimiter)
+  return env
+}
+
+let project = ''
+let packed: PackedTarball
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), 'cubewalk-tarball-user-'))
+  // Outside the workspace, and no node_modules above it that Node's resolution could climb into.
+  for (let dir = dirname(project); dir !== parse(dir).root; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'node_modules')))
+      throw new Error(`${dir}/node_modules would leak into ${project}`)
+  }
+  expect(project.startsWith(repoRoot)).toBe(false)
+
+  packed = packMiddleware(project)
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'tarball-user', private: true, type: 'module' }, null, 2),
+  )
+  // The README's install line plus what its examples import, @aws-sdk/client-ssm standing in for the Lambda
+  // runtime's own copy (the bundles keep it external), and esbuild for the bundling recipe.
+  const dependencies = [
+    '@middy/core',
+    'ioredis',
+    '@middy/ssm',
+    'http-errors',
+    '@aws-sdk/client-ssm',
+    'esbuild',
+  ]
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      packed.file,
+      ...dependencies.map((name) => `${name}@${installedVersion(name)}`),
+    ],
+    { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 180_000 },
+  )
+  for (const name of ['blocks', 'authorizer']) {
+    writeFileSync(join(project, `${name}.ts`), readmeBlock('ts', `// ${name}.ts`))
+    const command = name === 'blocks' ? bundleCommand : bundleCommand.replaceAll('blocks', name)
+    execFileSync('sh', ['-c', command], { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 60_000 })
+  }
+  // The same recipe without its banner, to show the README's reason for it.
+  const withoutBanner = bundleCommand
+    .replace(/\s*\\\n\s*--banner:js="[^"]*"/, '')
+    .replace('dist/blocks.mjs', 'dist/blocks-no-banner.mjs')
+  execFileSync('sh', ['-c', withoutBanner], { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 60_000 })
+  copyFileSync(runnerSource, join(project, 'lambda-runner.mjs'))
+}, 240_000)
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true })
+})
+
+describe('the README bundling recipe', () => {
+  it('is the same for NodejsFunction and esbuild: ESM, minified, the createRequire banner, AWS SDK external', () => {
+    const cdk = readmeBlock('ts', 'new NodejsFunction(')
+    expect(cdk).toContain('format: OutputFormat.ESM')
+    expect(cdk).toContain('minify: true')
+    expect(cdk).toContain(`banner: ${JSON.stringify(banner)}`)
+    expect(bundleCommand).toContain('--format=esm')
+    expect(bundleCommand).toContain('--minify')
+    expect(bundleCommand).toContain(`--banner:js=${JSON.stringify(banner)}`)
+    expect(bundleCommand).toContain("'--external:@aws-sdk/*'")
+  })
+
+  it('installs the tarball itself, not a link to the workspace, and bundles from it', () => {
+    const installed = join(project, 'node_modules', packed.name)
+    expect(lstatSync(installed).isSymbolicLink()).toBe(false)
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }
+    expect(manifest.version).toBe(packed.version)
+    expect(existsSync(join(installed, 'src'))).toBe(false)
+    for (const name of ['blocks', 'authorizer']) {
+      const bundle = readFileSync(join(project, 'dist', `${name}.mjs`), 'utf8')
+      expect(bundle.startsWith(banner)).toBe(true)
+      expect(bundle).not.toContain(repoRoot)
+      // Minified: the example's `export const handler` became a renamed local exported under its name.
+      expect(bundle).not.toContain('export const handler')
+      expect(bundle).toMatch(/export\s*\{\s*\w+ as handler\s*\}/)
+    }
+    // The SSM client is imported from the runtime's SDK, not inlined.
+    const authorizer = readFileSync(join(project, 'dist', 'authorizer.mjs'), 'utf8')
+    expect(authorizer).toContain('"@aws-sdk/client-ssm"')
+    expect(authorizer).not.toContain('GetParametersCommand extends')
+  })
+})
+
+describe('the createRequire banner', () => {
+  it('is needed: without it the ESM bundle fails at init on a CommonJS require of a Node built-in', async () => {
+    const bundle = readFileSync(join(project, 'dist', 'blocks-no-banner.mjs'), 'utf8')
+    expect(bundle).not.toContain('createRequire')
+    await expect(
+      BundleProcess.start('blocks-no-banner.mjs', { REDIS_URL: 'redis://127.0.0.1:1' }),
+    ).rejects.toThrow(/failed at init: Dynamic require of "[^"]+" is not supported/)
+  })
+})
+
+interface Invocation {
+  result?: unknown
+  error?: { name?: string; message?: string }
+  ms: number
+}
+
+/** One bundle in its own Node process: imported once (cold start), then invoked like a warm container. */
+class BundleProcess {
+  private readonly child: ChildProcess
+  private nextId = 0
+  private readonly pending = new Map<number, (invocation: Invocation) => void>()
+  output = ''
+
+  private constructor(child: ChildProcess) {
+    this.child = child
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString()
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString()
+    })
+    child.on('message', (message: { type: string; id?: number } & Invocation) => {
+      if (message.id === undefined) return
+      this.pending.get(message.id)?.(message)
+      this.pending.delete(message.id)
+    })
+  }
+
+  static start(bundle: string, env: NodeJS.ProcessEnv): Promise<BundleProcess> {
+    const child = fork(join(project, 'lambda-runner.mjs'), [join(project, 'dist', bundle)], {
+      cwd: project,
+      env: { ...cleanEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    })
+    const runner = new BundleProcess(child)
+    return new Promise((resolve, reject) => {
+      child.once('message', (message: { type: string; error?: { message?: string } }) => {
+        if (message.type === 'ready') resolve(runner)
+        else reject(new Error(`${bundle} failed at init: ${message.error?.message}\n${runner.output}`))
+      })
+      child.once('exit', (code) => reject(new Error(`${bundle} exited (${code}) at init:\n${runner.output}`)))
+    })
+  }
+
+  invoke(event: unknown, remainingMs = 3_000): Promise<Invocation> {
+    const id = this.nextId++
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve)
+      this.child.send({ id, event, remainingMs })
+    })
+  }
+
+  stop(): void {
+    this.child.kill('SIGKILL')
+  }
+}
+
+const proxyEvent = (world?: string) => ({
+  httpMethod: 'GET',
+  path: world ? `/cubewalkblocks/${world}` : '/cubewalkblocks',
+  pathParameters: world ? { world } : null,
+  headers: {},
+  requestContext: { requestId: 'tarball-test' },
+})
+
+describe('the blocks example, bundled from the tarball, against a real Redis', () => {
+  let redis: RedisProcess
+  let lambda: BundleProcess
+  const connectionsReceived = async () =>
+    Number(/total_connections_received:(\d+)/.exec(await redis.cli('INFO', 'stats'))?.[1])
+
+  beforeAll(async () => {
+    redis = await startRedis()
+    lambda = await BundleProcess.start('blocks.mjs', { REDIS_URL: redis.url })
+  }, 60_000)
+  afterAll(async () => {
+    lambda?.stop()
+    await redis?.stop()
+  })
+
+  it('answers 200 JSON with the stored value, and reuses one connection across warm invocations', async () => {
+    await redis.cli('SET', 'cubewalk:tarball-world', 'stone')
+    const first = await lambda.invoke(proxyEvent('tarball-world'))
+    expect(first.result).toEqual({
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ world: 'tarball-world', blocks: 'stone' }),
+    })
+    const before = await connectionsReceived()
+    for (let i = 0; i < 5; i++) {
+      const again = await lambda.invoke(proxyEvent('tarball-world'))
+      expect(again.result).toMatchObject({ statusCode: 200 })
+    }
+    // Only the cli's own connection for the INFO below: the function opened none.
+    expect(await connectionsReceived()).toBe(before + 1)
+  })
+
+  it('answers 400 JSON with the message for bad input', async () => {
+    const bad = await lambda.invoke(proxyEvent())
+    expect(bad.result).toEqual({
+      statusCode: 400,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message: 'world is required' }),
+    })
+  })
+
+  it('answers 500 JSON with only the status text for an error that is not about availability', async () => {
+    await redis.cli('RPUSH', 'cubewalk:tarball-list', 'not-a-string')
+    const failed = await lambda.invoke(proxyEvent('tarball-list'))
+    expect(failed.result).toEqual({
+      statusCode: 500,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message: 'Internal Server Error' }),
+    })
+    expect(lambda.output).toContain('WRONGTYPE')
+  })
+
+  it('answers 503 JSON, fast, on every request while Redis is down, and 200 again once it is back', async () => {
+    // Six crashes in a row: the first request after a crash may meet the freshly closed socket, the next one a
+    // refused reconnect; both must be 503. (Minified ioredis error class names turned some of them into 500s.)
+    const logBefore = lambda.output.length
+    const answers: Array<{ crash: number; statusCode?: number; body?: string }> = []
+    const slowest: number[] = []
+    for (let crash = 1; crash <= 6; crash++) {
+      await redis.kill()
+      for (let i = 0; i < 2; i++) {
+        const down = await lambda.invoke(proxyEvent('tarball-world'))
+        const { statusCode, body } = down.result as { statusCode?: number; body?: string }
+        answers.push({ crash, statusCode, body })
+        slowest.push(down.ms)
+      }
+      await redis.restart()
+      await redis.cli('SET', 'cubewalk:tarball-world', 'stone')
+      const back = await lambda.invoke(proxyEvent('tarball-world'))
+      expect(back.result, `after restart ${crash}`).toMatchObject({ statusCode: 200 })
+    }
+    // All compared at once, so a failure shows which requests went wrong, with the causes the 500s logged.
+    const causesOf500 = lambda.output
+      .slice(logBefore)
+      .split('\n')
+      .filter((line) => line.includes('"statusCode":500'))
+      .map((line) => {
+        const { error } = JSON.parse(line) as { error?: { name?: string; message?: string } }
+        return `${error?.name}: ${error?.message}`
+      })
+    expect(answers, `500s logged: ${causesOf500.join(' | ')}`).toEqual(
+      answers.map(({ crash }) => ({
+        crash,
+        statusCode: 503,
+        body: JSON.stringify({ message: 'Service Unavailable' }),
+      })),
+    )
+    // The connect budget is 500 ms; the bound is loose for a loaded shared machine, far below a Lambda timeout.
+    expect(Math.max(...slowest)).toBeLessThan(2_500)
+  })
+})
+
+/** Enough of SSM's JSON protocol for @middy/ssm: GetParameters, decrypted. */
+function startSsm(parameters: Record<string, string>): Promise<Server> {
+  const server = createServer((req, res) => {
+    let raw = ''
+    req.on('data', (chunk: Buffer) => {
+      raw += chunk.toString()
+    })
+    req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'])
+      const names = (JSON.parse(raw || '{}') as { Names?: string[] }).Names ?? []
+      const body =
+        operation === 'AmazonSSM.GetParameters'
+          ? {
+              Parameters: names
+                .filter((name) => name in parameters)
+                .map((name) => ({ Name: name, Type: 'SecureString', Value: parameters[name], Version: 1 })),
+              InvalidParameters: names.filter((name) => !(name in parameters)),
+            }
+          : { __type: 'UnknownOperationException', message: `${operation} is not served here` }
+      res.writeHead(operation === 'AmazonSSM.GetParameters' ? 200 : 400, {
+        'Content-Type': 'application/x-amz-json-1.1',
+      })
+      res.end(JSON.stringify(body))
+    })
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+describe('the authorizer example, bundled from the tarball, with tokens from SSM', () => {
+  const token = 'tarball-token-not-secret'
+  const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/cubewalkblocks'
+  let ssm: Server
+  let lambda: BundleProcess
+
+  beforeAll(async () => {
+    ssm = await startSsm({ '/tarball/tokens': JSON.stringify({ 'tarball-game': token }) })
+    lambda = await BundleProcess.start('authorizer.mjs', {
+      TOKENS_PARAMETER_NAME: '/tarball/tokens',
+      AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${(ssm.address() as AddressInfo).port}`,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test-access-key-not-secret',
+      AWS_SECRET_ACCESS_KEY: 'test-secret-key-not-secret',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    })
+  }, 60_000)
+  afterAll(async () => {
+    lambda?.stop()
+    await new Promise((resolve) => ssm?.close(resolve))
+  })
+
+  it('allows the named token for the whole stage', async () => {
+    const allowed = await lambda.invoke({ type: 'TOKEN', authorizationToken: token, methodArn })
+    expect(allowed.error).toBeUndefined()
+    expect(allowed.result).toMatchObject({
+      principalId: 'tarball-game',
+      policyDocument: {
+        Statement: [
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Allow',
+            Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*',
+          },
+        ],
+      },
+      context: { tokenName: 'tarball-game' },
+    })
+  })
+
+  it('throws exactly Error("Unauthorized") for any other token, and never logs a token', async () => {
+    for (const authorizationToken of ['arere', 'tarball-token-not-secreT', '']) {
+      const denied = await lambda.invoke({ type: 'TOKEN', authorizationToken, methodArn })
+      expect(denied.result).toBeUndefined()
+      expect(denied.error).toEqual({ name: 'Error', message: 'Unauthorized' })
+    }
+    expect(lambda.output).not.toContain(token)
+  })
+})
