@@ -32,6 +32,14 @@ type SendCommand = Redis['sendCommand']
 /** The budget of one command: the pool's own timer instead of ioredis's wall-clock `commandTimeout`. */
 const commandTimedOut = (): Error => new Error('Command timed out')
 
+/**
+ * The caller armed the command's own timeout (ioredis's public `Command#setTimeout`, e.g. a `WAIT` that may take
+ * longer than the per-command budget): ioredis keeps the first timeout a command gets, and so does the pool.
+ * ioredis keeps that timer in `_commandTimeoutTimer` until it fires or the command settles.
+ */
+const hasOwnTimeout = (command: Command): boolean =>
+  (command as unknown as { _commandTimeoutTimer?: unknown })._commandTimeoutTimer !== undefined
+
 /** One registered client with the timeouts it currently runs with. */
 export class PoolEntry {
   readonly client: RedisPoolClient
@@ -78,7 +86,7 @@ export class PoolEntry {
     const send: SendCommand = connection.sendCommand.bind(connection)
     connection.sendCommand = (command, stream) => {
       const sent = send(command, stream)
-      if (!command.isSettled && !this.timed.has(command)) {
+      if (!command.isSettled && !this.timed.has(command) && !hasOwnTimeout(command)) {
         this.timed.add(command)
         const now = performance.now()
         const deadline = new ProcessTimeDeadline(
