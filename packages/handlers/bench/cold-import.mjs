@@ -12,11 +12,11 @@
 // baselines are imported from node_modules too. Importing a handler also starts its cold-start prefetch (SSM
 // fetch, Redis connect); they are pointed at closed local ports so nothing leaves the machine, and they run in the
 // background, after the import resolved.
-import { spawn, spawnSync } from 'node:child_process'
-import { createServer } from 'node:net'
+import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { handlersRoot } from '../bundling.mjs'
+import { sampleImport } from './import-sample.mjs'
 
 const argRuns = process.argv.indexOf('--runs')
 const runs = Math.max(10, argRuns > 0 ? Number(process.argv[argRuns + 1]) : 21)
@@ -26,22 +26,7 @@ const bundled = spawnSync(process.execPath, [resolve(handlersRoot, 'scripts/bund
 })
 if (bundled.status !== 0) process.exit(bundled.status ?? 1)
 
-const closedPort = await new Promise((done) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address()
-    server.close(() => done(port))
-  })
-})
-
 const bundle = (name) => pathToFileURL(resolve(handlersRoot, 'dist-bundle', name, 'index.mjs')).href
-const quietEnv = {
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLENOTSECRET',
-  AWS_SECRET_ACCESS_KEY: 'bench-secret-not-secret',
-  AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${closedPort}`,
-  TOKENS_PARAMETER_NAME: '/cubewalk-bench/tokens',
-  REDIS_URL: `redis://127.0.0.1:${closedPort}`,
-}
 
 // `+ source maps` = NODE_OPTIONS=--enable-source-maps, which the stack sets for functions bundled with maps:
 // measured for the baselines too, to separate the flag's own cost from that of reading our .map files.
@@ -57,40 +42,9 @@ const targets = [
   { name: 'blocks bundle + source maps', specifier: bundle('blocks'), nodeOptions: maps },
 ]
 
-// CPU time (user + system) is reported next to wall time: on a shared machine it is the steadier of the two.
-const childCode = (specifier) => `
-const start = performance.now()
-const cpu = process.cpuUsage()
-await import(${JSON.stringify(specifier)})
-const ms = performance.now() - start
-const used = process.cpuUsage(cpu)
-process.stdout.write(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000 }))
-process.exit(0)
-`
-
-const sample = (target) =>
-  new Promise((done, fail) => {
-    const started = performance.now()
-    const child = spawn(process.execPath, ['--input-type=module', '--eval', childCode(target.specifier)], {
-      cwd: handlersRoot,
-      env: { ...process.env, ...quietEnv, NODE_OPTIONS: target.nodeOptions ?? '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-    })
-    child.on('error', fail)
-    child.on('exit', (code) => {
-      if (code !== 0) return fail(new Error(`${target.name}: child exited with ${code}`))
-      const { ms, cpuMs } = JSON.parse(out)
-      done({ importMs: ms, cpuMs, processMs: performance.now() - started })
-    })
-  })
-
 const samples = new Map(targets.map((t) => [t.name, []]))
 for (let run = 0; run < runs; run++) {
-  for (const target of targets) samples.get(target.name).push(await sample(target))
+  for (const target of targets) samples.get(target.name).push(await sampleImport(target.specifier, target.nodeOptions))
 }
 
 const median = (values) => {

@@ -10,14 +10,13 @@
 // machine load hits them alike. Reported per target: median, quartiles and min–max of the time
 // `await import(bundle)` takes and of the CPU it uses. Handlers' cold-start prefetch (SSM fetch, Redis connect)
 // is pointed at a closed local port.
-import { spawn } from 'node:child_process'
 import { mkdir, readFile, rm, stat } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 import { entryPoints, esbuildOptions, handlersRoot } from '../bundling.mjs'
+import { sampleImport } from './import-sample.mjs'
 
 const argRuns = process.argv.indexOf('--runs')
 const runs = Math.max(5, argRuns > 0 ? Number(process.argv[argRuns + 1]) : 21)
@@ -42,22 +41,6 @@ for (const [variant, options] of Object.entries(variants)) {
   }
 }
 
-const closedPort = await new Promise((done) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address()
-    server.close(() => done(port))
-  })
-})
-const quietEnv = {
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLENOTSECRET',
-  AWS_SECRET_ACCESS_KEY: 'bench-secret-not-secret',
-  AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${closedPort}`,
-  TOKENS_PARAMETER_NAME: '/cubewalk-bench/tokens',
-  REDIS_URL: `redis://127.0.0.1:${closedPort}`,
-  NODE_OPTIONS: '--enable-source-maps',
-}
-
 const targets = ['blocks', 'authorizer'].flatMap((name) =>
   ['off', 'on'].map((variant) => ({
     label: `${name}, keepNames ${variant}`,
@@ -65,37 +48,9 @@ const targets = ['blocks', 'authorizer'].flatMap((name) =>
   })),
 )
 
-const childCode = (specifier) => `
-const start = performance.now()
-const cpu = process.cpuUsage()
-await import(${JSON.stringify(specifier)})
-const ms = performance.now() - start
-const used = process.cpuUsage(cpu)
-process.stdout.write(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000 }))
-process.exit(0)
-`
-
-const sample = (target) =>
-  new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--input-type=module', '--eval', childCode(target.specifier)], {
-      cwd: handlersRoot,
-      env: { ...process.env, ...quietEnv },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-    })
-    child.on('error', fail)
-    child.on('exit', (code) => {
-      if (code !== 0) return fail(new Error(`${target.label}: child exited with ${code}`))
-      done(JSON.parse(out))
-    })
-  })
-
 const samples = new Map(targets.map((t) => [t.label, []]))
 for (let run = 0; run < runs; run++) {
-  for (const target of targets) samples.get(target.label).push(await sample(target))
+  for (const target of targets) samples.get(target.label).push(await sampleImport(target.specifier, '--enable-source-maps'))
 }
 
 const quantile = (values, q) => {
@@ -120,7 +75,7 @@ console.log(`${''.padEnd(26)} ${'import'.padEnd(33)}   cpu`)
 console.log(`${'target'.padEnd(26)} ${header}   ${header}`)
 for (const { label } of targets) {
   const list = samples.get(label)
-  console.log(`${label.padEnd(26)} ${spread(list.map((s) => s.ms))}   ${spread(list.map((s) => s.cpuMs))}`)
+  console.log(`${label.padEnd(26)} ${spread(list.map((s) => s.importMs))}   ${spread(list.map((s) => s.cpuMs))}`)
 }
 const medianOf = (label, key) =>
   quantile(
@@ -132,6 +87,6 @@ for (const name of ['blocks', 'authorizer']) {
   const on = `${name}, keepNames on`
   const off = `${name}, keepNames off`
   console.log(
-    `${name.padEnd(24)} import ${(medianOf(on, 'ms') / medianOf(off, 'ms')).toFixed(3)}  cpu ${(medianOf(on, 'cpuMs') / medianOf(off, 'cpuMs')).toFixed(3)}`,
+    `${name.padEnd(24)} import ${(medianOf(on, 'importMs') / medianOf(off, 'importMs')).toFixed(3)}  cpu ${(medianOf(on, 'cpuMs') / medianOf(off, 'cpuMs')).toFixed(3)}`,
   )
 }
