@@ -213,7 +213,10 @@ export class LocalApi {
     const started = performance.now()
     const url = req.url ?? '/'
     const q = url.indexOf('?')
-    const rawPath = q >= 0 ? url.slice(0, q) : url
+    const sentPath = q >= 0 ? url.slice(0, q) : url
+    // Repeated slashes count as one (`/prod//cubewalkblocks`), in matching and in the event's path alike; a
+    // trailing slash stays in the event's path and names the same resource (see router).
+    const rawPath = sentPath.includes('//') ? sentPath.replace(/\/{2,}/g, '/') : sentPath
     const method = req.method ?? 'GET'
     const requestId = randomUUID()
     const slash = rawPath.indexOf('/', 1)
@@ -234,7 +237,7 @@ export class LocalApi {
     }
     const record: RequestRecord = {
       method,
-      path: rawPath,
+      path: sentPath,
       status: 0,
       ms: 0,
       integration: 'none',

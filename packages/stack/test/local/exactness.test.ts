@@ -108,12 +108,16 @@ describe('paths', () => {
     expect(res.status, res.text).toBe(200)
     const event = (res.json() as { event: EchoedEvent }).event
     expect(event.resource).toBe('/capped')
+    // The event keeps the slash the client sent.
+    expect(event.path).toBe('/capped/')
     const authorized = await echoed('GET', '/prod/cubewalkblocks/', { token: 'cubewalk-allow' })
     expect(authorized.resource).toBe('/cubewalkblocks')
   })
 
   it('empty path segments ("//") are merged before matching', async () => {
-    expect((await echoed('GET', '/prod//open')).resource).toBe('/open')
+    const open = await echoed('GET', '/prod//open')
+    expect(open.resource).toBe('/open')
+    expect(open.path).toBe('/open')
     expect((await echoed('GET', '/prod//capped//')).resource).toBe('/capped')
     const chunk = await echoed('GET', '/prod/cubewalkblocks//w1//chunks/1,2,3', { token: 'cubewalk-allow' })
     expect(chunk.resource).toBe('/cubewalkblocks/{world}/chunks/{coords}')
