@@ -128,6 +128,16 @@ describe('the synthesized cubewalk stack on localhost', () => {
     expect(preflight.status).toBeLessThan(300)
     expect(preflight.headers['access-control-allow-origin']).toBeDefined()
     expect(reports.length).toBe(before)
+    // What docs/api.md says the preflight answers: a MOCK integration's static headers, no Max-Age.
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers['access-control-allow-origin']).toBe('*')
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET,PUT,PATCH,DELETE,OPTIONS')
+    expect(preflight.headers['access-control-allow-headers']).toBe(
+      'Content-Type,token,If-Match,If-None-Match',
+    )
+    expect(preflight.headers['access-control-expose-headers']).toBe('ETag')
+    expect(preflight.headers['access-control-max-age']).toBeUndefined()
+    expect(preflight.body.length).toBe(0)
   })
 
   it("a bad request is the handler's 4xx JSON, not a gateway error", async () => {
@@ -155,6 +165,20 @@ describe('where the runner used to differ from API Gateway (issue 13, section 2)
     const encoded = await authorized('GET', '/prod/cubewalkblocks/overworld/chunks?at=0,0,0%3B1,0,0')
     expect(encoded.status).toBe(200)
     expect((encoded.json() as { chunks: unknown[] }).chunks).toHaveLength(2)
+  })
+
+  it("a method or path the API does not have is API Gateway's 403, never the function's 404 or 405 (docs/api.md)", async () => {
+    const before = reports.length
+    for (const [method, path] of [
+      ['POST', '/prod/cubewalkblocks/w1/chunks/0,0,0'],
+      ['DELETE', '/prod/cubewalkblocks'],
+      ['GET', '/prod/cubewalkblocks/w1'],
+    ] as const) {
+      const res = await authorized(method, path)
+      expect(res.status, `${method} ${path}`).toBe(403)
+      expect(res.json()).toEqual({ message: 'Missing Authentication Token' })
+    }
+    expect(reports.length).toBe(before)
   })
 
   it('header and query names such as __proto__ or toString get the token check and the handler, not a 500', async () => {
