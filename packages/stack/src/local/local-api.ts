@@ -631,7 +631,7 @@ async function decodeBody(headers: ParsedHeaders, body: Buffer): Promise<Decoded
   const options = { maxOutputLength: LAMBDA_INVOKE_LIMIT_BYTES + 1 }
   for (const coding of codings.reverse()) {
     try {
-      if (coding === 'gzip' || coding === 'x-gzip') decoded = await gunzipAsync(decoded, options)
+      if (coding === 'gzip') decoded = await gunzipAsync(decoded, options)
       else if (coding === 'deflate') decoded = await inflateAsync(decoded, options)
       else return { kind: 'undecodable' }
     } catch (error) {

@@ -184,6 +184,8 @@ for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolati
           ['gzip', gzipSync],
           ['deflate', deflateSync],
           ['GZIP', gzipSync],
+          // Codings listed in the order they were applied, so decoded last to first.
+          ['deflate, gzip', (bytes: string) => gzipSync(deflateSync(bytes))],
         ] as const) {
           const event = await echoed('PUT', '/prod/files/doc', {
             headers: { 'Content-Type': 'application/json', 'Content-Encoding': coding },
