@@ -106,6 +106,8 @@ export interface RestApiModel {
   authorizers: Map<string, AuthorizerModel>
   gatewayResponses: Map<string, GatewayResponseModel>
   binaryMediaTypes: string[]
+  /** `MinimumCompressionSize`; when set (compression on), API Gateway decodes gzip/deflate request bodies. */
+  minimumCompressionSize: number | undefined
 }
 
 export interface ApiModel {
@@ -444,6 +446,8 @@ export function buildApiModel(stack: StackArtifact, resolver: IntrinsicResolver)
       authorizers,
       gatewayResponses,
       binaryMediaTypes: Array.isArray(apiProps.BinaryMediaTypes) ? apiProps.BinaryMediaTypes.map(String) : [],
+      minimumCompressionSize:
+        apiProps.MinimumCompressionSize === undefined ? undefined : Number(apiProps.MinimumCompressionSize),
     })
   }
 

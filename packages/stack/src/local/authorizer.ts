@@ -82,7 +82,7 @@ export function apiGatewayMayInvoke(
 function stringifyContext(context: unknown): Record<string, string | null> {
   if (context === undefined || context === null) return {}
   if (!isRecord(context)) throw new MalformedPolicyError('context must be an object')
-  const out: Record<string, string | null> = {}
+  const out = Object.create(null) as Record<string, string | null>
   for (const [key, value] of Object.entries(context)) {
     if (value === null) out[key] = null
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')

@@ -208,7 +208,8 @@ function proxyOutcome(result: unknown, input: ProxyInput): InvokeOutcome {
     if (error instanceof MalformedProxyResponseError) return { kind: 'malformed', reason: error.message }
     throw error
   }
-  const headers: Record<string, string | string[]> = {}
+  // Names chosen by the function: `__proto__` must stay a header, not become a prototype.
+  const headers = Object.create(null) as Record<string, string | string[]>
   let hasContentType = false
   for (const [name, values] of response.headers) {
     if (!hasContentType && name.toLowerCase() === 'content-type') hasContentType = true

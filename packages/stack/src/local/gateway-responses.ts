@@ -13,6 +13,7 @@ export type GatewayResponseType =
   | 'INTEGRATION_FAILURE'
   | 'API_CONFIGURATION_ERROR'
   | 'REQUEST_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INVALID_API_KEY'
   | 'DEFAULT_4XX'
   | 'DEFAULT_5XX'
@@ -49,6 +50,8 @@ const BUILT_IN: Record<GatewayResponseType, BuiltIn> = {
   INTEGRATION_FAILURE: { status: 504, errorType: undefined, template: MESSAGE },
   API_CONFIGURATION_ERROR: { status: 500, errorType: 'InternalServerErrorException', template: MESSAGE },
   REQUEST_TOO_LARGE: { status: 413, errorType: 'RequestTooLargeException', template: MESSAGE },
+  // A request body that is not what its Content-Encoding says (the developer guide names no error type).
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, errorType: undefined, template: MESSAGE },
   INVALID_API_KEY: { status: 403, errorType: 'ForbiddenException', template: MESSAGE },
   DEFAULT_4XX: { status: 400, errorType: undefined, template: MESSAGE },
   DEFAULT_5XX: { status: 500, errorType: 'InternalServerErrorException', template: MESSAGE },

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { promisify } from 'node:util'
+import { gunzip, inflate } from 'node:zlib'
 import type { ApiModel, RestApiModel, StageModel } from './api-model.js'
 import { type AuthorizerSource, apiGatewayMayInvoke, LocalAuthorizer } from './authorizer.js'
 import { Deadlines } from './deadlines.js'
@@ -30,6 +32,19 @@ import type { LocalAwsIdentity } from './template-types.js'
 
 /** API Gateway refuses payloads over 10 MB. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024
+
+/** Lambda refuses a synchronous Invoke whose request (the event JSON) is larger than this. */
+export const LAMBDA_INVOKE_LIMIT_BYTES = 6_291_556
+
+/**
+ * Below this body size no event can reach the invoke limit, so the event is measured only above it: JSON
+ * writes a body byte as at most 6 bytes (`\u0000`), and the rest of the event is bounded by Node's 16 KB
+ * header limit.
+ */
+const MEASURE_EVENT_ABOVE_BYTES = 1_000_000
+
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
 
 export interface RequestRecord {
   method: string
@@ -133,7 +148,7 @@ export class LocalApi {
       this.markReady = resolve
     })
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
+      const failed = (error: unknown) => {
         if (!res.headersSent) {
           res.writeHead(500, { 'Content-Type': 'application/json' })
           res.end('{"message":"Internal server error"}')
@@ -141,7 +156,13 @@ export class LocalApi {
         process.emitWarning(
           `local API failed on ${req.method} ${req.url}: ${(error as Error).stack ?? error}`,
         )
-      })
+      }
+      // A fault in the synchronous part must answer too, not leave the client waiting.
+      try {
+        this.handle(req, res).catch(failed)
+      } catch (error) {
+        failed(error)
+      }
     })
   }
 
@@ -192,7 +213,10 @@ export class LocalApi {
     const started = performance.now()
     const url = req.url ?? '/'
     const q = url.indexOf('?')
-    const rawPath = q >= 0 ? url.slice(0, q) : url
+    const sentPath = q >= 0 ? url.slice(0, q) : url
+    // Repeated slashes count as one (`/prod//cubewalkblocks`), in matching and in the event's path alike; a
+    // trailing slash stays in the event's path and names the same resource (see router).
+    const rawPath = sentPath.includes('//') ? sentPath.replace(/\/{2,}/g, '/') : sentPath
     const method = req.method ?? 'GET'
     const requestId = randomUUID()
     const slash = rawPath.indexOf('/', 1)
@@ -213,7 +237,7 @@ export class LocalApi {
     }
     const record: RequestRecord = {
       method,
-      path: rawPath,
+      path: sentPath,
       status: 0,
       ms: 0,
       integration: 'none',
@@ -249,9 +273,22 @@ export class LocalApi {
       this.gatewayResponse(x, binding, 'REQUEST_TOO_LARGE', 'Request Too Long', 'body over 10 MB')
       return
     }
-    x.facts.body = body
-    const query = parseQuery(x.facts.rawQuery)
     const { api, stage } = binding
+    const decoded: DecodedBody =
+      api.minimumCompressionSize === undefined ? { kind: 'body', body } : await decodeBody(x.headers, body)
+    if (decoded.kind === 'undecodable') {
+      this.gatewayResponse(
+        x,
+        binding,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Unsupported Media Type',
+        `body is not ${x.headers.lower.get('content-encoding')} (or the coding is not supported)`,
+      )
+      return
+    }
+    x.facts.body = decoded.kind === 'body' ? decoded.body : EMPTY
+    const overInvokeLimit = decoded.kind === 'over-invoke-limit'
+    const query = parseQuery(x.facts.rawQuery)
     const route: RouteFacts = {
       apiId: api.apiId,
       accountId: this.options.identity.accountId,
@@ -345,15 +382,40 @@ export class LocalApi {
       )
       return
     }
-    if (!this.mayInvoke(fn.name, methodArn)) {
+    // The invoke's source ARN carries the path without empty parts: `/cubewalkblocks/` may invoke what a
+    // permission for `.../GET/cubewalkblocks` allows.
+    const sourceArn = `${binding.arnPrefix}/${stage.name}/${x.facts.method}${match.normalizedPath}`
+    if (!this.mayInvoke(fn.name, sourceArn)) {
       this.gatewayResponse(
         x,
         binding,
         'API_CONFIGURATION_ERROR',
         'Internal server error',
-        `no AWS::Lambda::Permission lets apigateway.amazonaws.com invoke ${fn.name} from ${methodArn}`,
+        `no AWS::Lambda::Permission lets apigateway.amazonaws.com invoke ${fn.name} from ${sourceArn}`,
       )
       return
+    }
+    if (overInvokeLimit || x.facts.body.length > MEASURE_EVENT_ABOVE_BYTES) {
+      // A body that decoded past the limit was not decoded to its end: its event is bigger than the limit.
+      const size = overInvokeLimit
+        ? Number.POSITIVE_INFINITY
+        : Buffer.byteLength(
+            JSON.stringify(buildProxyEvent(x.facts, route, x.headers, query, authorizerContext)),
+          )
+      if (size > LAMBDA_INVOKE_LIMIT_BYTES) {
+        // Lambda rejects the Invoke itself (413 RequestEntityTooLargeException); API Gateway answers 500.
+        this.gatewayResponse(
+          x,
+          binding,
+          'DEFAULT_5XX',
+          'Internal server error',
+          overInvokeLimit
+            ? `body decodes to more than Lambda's ${LAMBDA_INVOKE_LIMIT_BYTES}-byte invoke limit`
+            : `event of ${size} bytes is over Lambda's ${LAMBDA_INVOKE_LIMIT_BYTES}-byte invoke limit`,
+          500,
+        )
+        return
+      }
     }
     await this.integrate(x, binding, pool, integration.timeoutMs, {
       request: x.facts,
@@ -545,6 +607,40 @@ const EMPTY = Buffer.alloc(0)
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length']
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined
+}
+
+type DecodedBody =
+  | { kind: 'body'; body: Buffer }
+  | { kind: 'undecodable' }
+  /** Decodes to more than Lambda accepts in an invoke: refused before the function, as Lambda would. */
+  | { kind: 'over-invoke-limit' }
+
+/**
+ * With compression on, API Gateway decodes the body by its Content-Encoding (gzip, deflate, identity, applied
+ * in reverse of the order listed); undecodable when a coding is unsupported or the body is not what it says.
+ * Decoding stops past Lambda's invoke limit, so a small bomb cannot fill the runner's memory.
+ */
+async function decodeBody(headers: ParsedHeaders, body: Buffer): Promise<DecodedBody> {
+  const header = headers.lower.get('content-encoding')
+  if (header === undefined || body.length === 0) return { kind: 'body', body }
+  const codings = header
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity')
+  let decoded = body
+  const options = { maxOutputLength: LAMBDA_INVOKE_LIMIT_BYTES + 1 }
+  for (const coding of codings.reverse()) {
+    try {
+      if (coding === 'gzip') decoded = await gunzipAsync(decoded, options)
+      else if (coding === 'deflate') decoded = await inflateAsync(decoded, options)
+      else return { kind: 'undecodable' }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        return { kind: 'over-invoke-limit' }
+      return { kind: 'undecodable' }
+    }
+  }
+  return { kind: 'body', body: decoded }
 }
 
 /** The request body, or `undefined` past API Gateway's 10 MB limit. */

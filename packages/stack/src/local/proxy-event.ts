@@ -58,10 +58,18 @@ export interface ParsedHeaders {
   lower: Map<string, string>
 }
 
+/**
+ * A map keyed by request input: without a prototype, so a header or query name such as `__proto__`,
+ * `constructor` or `toString` is an ordinary key rather than an inherited member.
+ */
+export function inputMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
+}
+
 /** Keeps the case clients sent; the last value of a repeated header wins in `headers`, as on AWS. */
 export function parseHeaders(rawHeaders: string[]): ParsedHeaders {
-  const single: Record<string, string> = {}
-  const multi: Record<string, string[]> = {}
+  const single = inputMap<string>()
+  const multi = inputMap<string[]>()
   const lower = new Map<string, string>()
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string
@@ -94,11 +102,12 @@ export interface ParsedQuery {
   multi: Record<string, string[]> | null
 }
 
+/** API Gateway REST APIs split a query string at a raw `;` as at `&` (an encoded `%3B` stays in the value). */
 export function parseQuery(rawQuery: string): ParsedQuery {
   if (rawQuery === '') return { single: null, multi: null }
-  const single: Record<string, string> = {}
-  const multi: Record<string, string[]> = {}
-  for (const [key, value] of new URLSearchParams(rawQuery)) {
+  const single = inputMap<string>()
+  const multi = inputMap<string[]>()
+  for (const [key, value] of new URLSearchParams(rawQuery.replaceAll(';', '&'))) {
     single[key] = value
     const list = multi[key]
     if (list) list.push(value)
@@ -119,6 +128,14 @@ function mediaTypeMatches(patterns: string[], contentType: string | undefined): 
 }
 
 export { mediaTypeMatches }
+
+/**
+ * The function gets what Lambda's JSON.parse would give it: ordinary objects whose keys are all own data
+ * properties (`__proto__` included, as JSON.parse defines it), never the runner's prototype-free maps.
+ */
+function asParsedJson<T>(map: Record<string, T> | null): Record<string, T> | null {
+  return map === null ? null : Object.fromEntries(Object.entries(map))
+}
 
 export function buildProxyEvent(
   request: RequestFacts,
@@ -151,11 +168,11 @@ export function buildProxyEvent(
     resource: route.resourcePath,
     path: request.path,
     httpMethod: request.method,
-    headers: single,
-    multiValueHeaders: multi,
-    queryStringParameters: query.single,
-    multiValueQueryStringParameters: query.multi,
-    pathParameters: route.pathParameters,
+    headers: asParsedJson(single),
+    multiValueHeaders: asParsedJson(multi),
+    queryStringParameters: asParsedJson(query.single),
+    multiValueQueryStringParameters: asParsedJson(query.multi),
+    pathParameters: asParsedJson(route.pathParameters),
     stageVariables: route.stageVariables,
     requestContext: {
       resourceId: route.resourceId,

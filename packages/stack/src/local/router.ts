@@ -1,12 +1,16 @@
 // API Gateway's resource matching: a literal path part beats `{param}`, which beats `{proxy+}`; a greedy
-// parameter takes one or more remaining parts. Matching is case-sensitive.
+// parameter takes one or more remaining parts. Matching is case-sensitive. Empty path parts (`//`, a trailing
+// slash) name no resource level: `/prod//cubewalkblocks/` is `/cubewalkblocks`.
 
 import type { MethodModel, ResourceNode } from './api-model.js'
+import { inputMap } from './proxy-event.js'
 
 export interface RouteMatch {
   node: ResourceNode
-  /** Percent-decoded path parameter values, `null` when the resource has none (as in the event). */
+  /** Percent-decoded (once) path parameter values, `null` when the resource has none (as in the event). */
   pathParameters: Record<string, string> | null
+  /** The request path without empty parts, still percent-encoded: what invoke permissions are checked against. */
+  normalizedPath: string
 }
 
 function decode(part: string): string {
@@ -45,13 +49,16 @@ function walk(
 
 /** `path` is what follows the stage, e.g. `/cubewalkblocks/w/chunks/1,2,3` or `/`. */
 export function matchResource(root: ResourceNode, path: string): RouteMatch | undefined {
-  // A trailing slash names the same resource.
-  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
-  const parts = trimmed === '/' || trimmed === '' ? [] : trimmed.slice(1).split('/')
-  const params: Record<string, string> = {}
+  const parts = path.split('/').filter((part) => part !== '')
+  // Names come from the template, values from the request: a prototype-free map either way.
+  const params = inputMap<string>()
   const node = walk(root, parts, 0, params)
   if (!node) return undefined
-  return { node, pathParameters: Object.keys(params).length > 0 ? params : null }
+  return {
+    node,
+    pathParameters: Object.keys(params).length > 0 ? params : null,
+    normalizedPath: `/${parts.join('/')}`,
+  }
 }
 
 export function methodFor(node: ResourceNode, httpMethod: string): MethodModel | undefined {

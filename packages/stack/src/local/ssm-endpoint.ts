@@ -44,7 +44,8 @@ function candidates(nameOrArn: string): string[] {
 
 export async function startSsmEndpoint(identity: LocalAwsIdentity, host = '127.0.0.1'): Promise<SsmEndpoint> {
   const store = new Map<string, StoredParameter>()
-  const calls: Record<string, number> = {}
+  // Keyed by the X-Amz-Target a client sends.
+  const calls = Object.create(null) as Record<string, number>
 
   const find = (nameOrArn: string): StoredParameter | undefined => {
     for (const name of candidates(nameOrArn)) {

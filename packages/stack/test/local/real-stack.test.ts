@@ -91,7 +91,8 @@ describe('the synthesized cubewalk stack on localhost', () => {
     })
     expect(patched.status).toBe(200)
 
-    const batch = await authorized('GET', `/prod/cubewalkblocks/${world}/chunks?at=1,-2,3;0,0,0`)
+    // `;` written as %3B, as docs/api.md asks: API Gateway cuts the query string at a raw one.
+    const batch = await authorized('GET', `/prod/cubewalkblocks/${world}/chunks?at=1,-2,3%3B0,0,0`)
     expect(batch.status).toBe(200)
     const { chunks } = batch.json() as { chunks: Array<{ blocks: string } | null> }
     expect(chunks[1]).toBeNull()
@@ -127,12 +128,65 @@ describe('the synthesized cubewalk stack on localhost', () => {
     expect(preflight.status).toBeLessThan(300)
     expect(preflight.headers['access-control-allow-origin']).toBeDefined()
     expect(reports.length).toBe(before)
+    // What docs/api.md says the preflight answers: a MOCK integration's static headers, no Max-Age.
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers['access-control-allow-origin']).toBe('*')
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET,PUT,PATCH,DELETE,OPTIONS')
+    expect(preflight.headers['access-control-allow-headers']).toBe(
+      'Content-Type,token,If-Match,If-None-Match',
+    )
+    expect(preflight.headers['access-control-expose-headers']).toBe('ETag')
+    expect(preflight.headers['access-control-max-age']).toBeUndefined()
+    expect(preflight.body.length).toBe(0)
   })
 
   it("a bad request is the handler's 4xx JSON, not a gateway error", async () => {
     const res = await authorized('GET', '/prod/cubewalkblocks/NOT_A_WORLD/chunks/0,0,0')
     expect(res.status).toBe(400)
     expect(res.json()).toMatchObject({ message: expect.any(String) })
+  })
+})
+
+describe('where the runner used to differ from API Gateway (issue 13, section 2), on the real stack', () => {
+  it('a trailing slash or a doubled slash serves the same route (the per-method invoke permission allowed neither)', async () => {
+    for (const path of ['/prod/cubewalkblocks/', '/prod//cubewalkblocks']) {
+      const res = await send('GET', path, { token: TOKEN })
+      expect(res.status, `${path}: ${res.text}`).toBe(200)
+      expect(res.json()).toMatchObject({ worlds: expect.any(Array) })
+    }
+  })
+
+  it("a raw ';' cuts `at` as API Gateway does, so the API's own 400 answers", async () => {
+    const res = await authorized('GET', '/prod/cubewalkblocks/overworld/chunks?at=0,0,0;1,0,0')
+    expect(res.status).toBe(400)
+    expect(res.json()).toEqual({
+      message: expect.stringContaining('query parameter "at" was cut at a raw ";"'),
+    })
+    const encoded = await authorized('GET', '/prod/cubewalkblocks/overworld/chunks?at=0,0,0%3B1,0,0')
+    expect(encoded.status).toBe(200)
+    expect((encoded.json() as { chunks: unknown[] }).chunks).toHaveLength(2)
+  })
+
+  it("a method or path the API does not have is API Gateway's 403, never the function's 404 or 405 (docs/api.md)", async () => {
+    const before = reports.length
+    for (const [method, path] of [
+      ['POST', '/prod/cubewalkblocks/w1/chunks/0,0,0'],
+      ['DELETE', '/prod/cubewalkblocks'],
+      ['GET', '/prod/cubewalkblocks/w1'],
+    ] as const) {
+      const res = await authorized(method, path)
+      expect(res.status, `${method} ${path}`).toBe(403)
+      expect(res.json()).toEqual({ message: 'Missing Authentication Token' })
+    }
+    expect(reports.length).toBe(before)
+  })
+
+  it('header and query names such as __proto__ or toString get the token check and the handler, not a 500', async () => {
+    const headers = { __proto__: 'x', toString: 'y', constructor: 'z' }
+    const refused = await send('GET', '/prod/cubewalkblocks?__proto__=1&toString=2', { headers })
+    expect(refused.status).toBe(401)
+    const ok = await send('GET', '/prod/cubewalkblocks?__proto__=1&toString=2', { token: TOKEN, headers })
+    expect(ok.status).toBe(200)
   })
 })
 
