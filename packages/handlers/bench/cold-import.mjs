@@ -44,7 +44,8 @@ const targets = [
 
 const samples = new Map(targets.map((t) => [t.name, []]))
 for (let run = 0; run < runs; run++) {
-  for (const target of targets) samples.get(target.name).push(await sampleImport(target.specifier, target.nodeOptions))
+  for (const target of targets)
+    samples.get(target.name).push(await sampleImport(target.specifier, target.nodeOptions))
 }
 
 const median = (values) => {

@@ -50,7 +50,8 @@ const targets = ['blocks', 'authorizer'].flatMap((name) =>
 
 const samples = new Map(targets.map((t) => [t.label, []]))
 for (let run = 0; run < runs; run++) {
-  for (const target of targets) samples.get(target.label).push(await sampleImport(target.specifier, '--enable-source-maps'))
+  for (const target of targets)
+    samples.get(target.label).push(await sampleImport(target.specifier, '--enable-source-maps'))
 }
 
 const quantile = (values, q) => {
@@ -75,7 +76,9 @@ console.log(`${''.padEnd(26)} ${'import'.padEnd(33)}   cpu`)
 console.log(`${'target'.padEnd(26)} ${header}   ${header}`)
 for (const { label } of targets) {
   const list = samples.get(label)
-  console.log(`${label.padEnd(26)} ${spread(list.map((s) => s.importMs))}   ${spread(list.map((s) => s.cpuMs))}`)
+  console.log(
+    `${label.padEnd(26)} ${spread(list.map((s) => s.importMs))}   ${spread(list.map((s) => s.cpuMs))}`,
+  )
 }
 const medianOf = (label, key) =>
   quantile(
