@@ -65,7 +65,7 @@ const chunk = '/prod/cubewalkblocks/artifact-w/chunks/1,2,3'
 /** Every chunk route once, each touching Redis. */
 const chunkRequests: Array<[string, () => Promise<HttpResponse>]> = [
   ['GET one', () => authorized('GET', chunk)],
-  ['GET many', () => authorized('GET', '/prod/cubewalkblocks/artifact-w/chunks?at=1,2,3;0,0,0')],
+  ['GET many', () => authorized('GET', '/prod/cubewalkblocks/artifact-w/chunks?at=1,2,3%3B0,0,0')],
   ['PUT', () => authorized('PUT', chunk, { body: JSON.stringify({ blocks: blocks(5) }) })],
   [
     'PATCH',
