@@ -3,12 +3,12 @@
 // stack benches so they all call the same handler the same way.
 import '../bin/ts-resolve.mjs'
 
-const { loadStack } = await import('../src/local/cloud-assembly.ts')
-const { IntrinsicResolver } = await import('../src/local/intrinsics.ts')
-const { buildApiModel } = await import('../src/local/api-model.ts')
-const { matchResource, methodFor } = await import('../src/local/router.ts')
-const { localEnvironmentOverrides } = await import('../src/local/local-wiring.ts')
-const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
+const { loadStack } = await import('../../local/src/template/cloud-assembly.ts')
+const { IntrinsicResolver } = await import('../../local/src/template/intrinsics.ts')
+const { buildApiModel } = await import('../../local/src/template/api-model.ts')
+const { matchResource, methodFor } = await import('../../local/src/gateway/resource-match.ts')
+const { localEnvironmentOverrides } = await import('../src/local-wiring.ts')
+const { DEFAULT_IDENTITY } = await import('../../local/src/template/template-types.ts')
 
 /** A chunk read, without the stage: what every bench requests. */
 export const CHUNK_PATH = '/cubewalkblocks/bench/chunks/1,2,3'

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: the synthesized stack served on localhost (packages/stack/src/local, docs/local.md).
+// `npm start`: the synthesized stack served on localhost (packages/local, docs/local.md).
 // Runs the TypeScript sources directly with Node's type stripping; bin/ts-resolve.mjs maps the repo's
 // `./x.js` import convention to `./x.ts`, which plain Node does not do. No build step, nothing to go stale.
 // A namespace import: a named import of registerHooks would fail to link on an older Node before the check runs.
@@ -14,6 +14,6 @@ if (!process.features.typescript || typeof nodeModule.registerHooks !== 'functio
 
 await import('./ts-resolve.mjs')
 
-const { main } = await import('../src/local/main.ts')
+const { main } = await import('../../local/src/cli/main.ts')
 // Exit explicitly: a client keeping a connection open must not keep a stopped runner alive.
 process.exit(await main(process.argv.slice(2)))

@@ -5,10 +5,10 @@ import { ENV } from '@cubewalk/handlers/config'
 import { App, Duration } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
+import type { FunctionModel } from '../../local/src/template/api-model.js'
 import { CubewalkStack } from '../src/cubewalk-stack.js'
 import { resolveDurableWrites } from '../src/durable-writes.js'
-import type { FunctionModel } from '../src/local/api-model.js'
-import { localEnvironmentOverrides } from '../src/local/local-wiring.js'
+import { localEnvironmentOverrides } from '../src/local-wiring.js'
 
 const nodeBased = { replicas: undefined, timeout: undefined, serverless: false, availableReplicas: 1 }
 

@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { InvocationReport } from '../../src/local/lambda-pool.js'
-import { type Runner, startRunner } from '../../src/local/runner.js'
+import type { InvocationReport } from '../../../local/src/lambda/lambda-pool.js'
+import { type Runner, startRunner } from '../../../local/src/runner.js'
+import { type CallOptions, call } from '../../../local/test/http-client.js'
 import { type Synthesized, synthesize } from '../support/synth.js'
-import { type CallOptions, call } from './http-client.js'
 
 const TOKEN = 'cubewalk-allow'
 let synth: Synthesized

@@ -26,4 +26,4 @@ registerHooks({
   },
 })
 
-await import('./lambda-host.js')
+await import('./thread-host.js')

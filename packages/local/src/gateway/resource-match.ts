@@ -1,7 +1,7 @@
 // API Gateway's resource matching: a literal path part beats `{param}`, which beats `{proxy+}`; a greedy
 // parameter takes one or more remaining parts. Matching is case-sensitive.
 
-import type { MethodModel, ResourceNode } from './api-model.js'
+import type { MethodModel, ResourceNode } from '../template/api-model.js'
 
 export interface RouteMatch {
   node: ResourceNode

@@ -6,11 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pingRedis } from '../../src/local/local-redis.js'
+import { pingRedis } from '../src/services/redis-server.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
 import { call } from './http-client.js'
 
-const startScript = fileURLToPath(new URL('../../bin/start.mjs', import.meta.url))
+const startScript = fileURLToPath(new URL('../../stack/bin/start.mjs', import.meta.url))
 
 let assembly: FixtureAssembly
 beforeAll(() => {

@@ -3,9 +3,9 @@
 // Redis, and the tokens parameter is served by the local SSM endpoint. Variable names come from the
 // handlers' own contract (packages/handlers/src/config.ts) and the stack's IAM auth variables.
 
-import { ENV } from '../../../handlers/src/config.js'
-import { DURABLE_WRITES_ENV, IAM_AUTH_ENV } from '../handler-environment.js'
-import type { FunctionModel } from './api-model.js'
+import { ENV } from '../../handlers/src/config.js'
+import type { FunctionModel } from '../../local/src/template/api-model.js'
+import { DURABLE_WRITES_ENV, IAM_AUTH_ENV } from './handler-environment.js'
 
 export interface LocalServices {
   redisUrl: string

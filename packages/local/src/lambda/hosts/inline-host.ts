@@ -10,9 +10,9 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { registerHooks } from 'node:module'
-import { FunctionRuntime, RuntimeExit } from './function-runtime.js'
-import { patchConsoleForLambda } from './lambda-console.js'
-import type { FromHost, HostWorkerData, ToHost } from './lambda-protocol.js'
+import { FunctionRuntime, RuntimeExit } from '../function-runtime.js'
+import { patchConsoleForLambda } from '../lambda-console.js'
+import type { FromHost, HostWorkerData, ToHost } from '../lambda-protocol.js'
 
 interface InlineScope {
   env: Record<string, string | undefined>

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { LocalAwsIdentity } from './template-types.js'
+import type { LocalAwsIdentity } from '../template/template-types.js'
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString'
 

@@ -2,10 +2,10 @@
 // re-evaluated against each method ARN; failures are never cached.
 
 import { describe, expect, it } from 'vitest'
-import type { AuthorizerModel, LambdaPermissionModel } from '../../src/local/api-model.js'
-import { type AuthorizationRequest, LocalAuthorizer } from '../../src/local/authorizer.js'
-import type { InvokeOutcome, LambdaPool } from '../../src/local/lambda-pool.js'
-import { parseHeaders } from '../../src/local/proxy-event.js'
+import { type AuthorizationRequest, LocalAuthorizer } from '../src/gateway/authorizer.js'
+import { parseHeaders } from '../src/gateway/proxy-event.js'
+import type { InvokeOutcome, LambdaPool } from '../src/lambda/lambda-pool.js'
+import type { AuthorizerModel, LambdaPermissionModel } from '../src/template/api-model.js'
 
 const apiArn = 'arn:aws:execute-api:us-east-1:123456789012:abc123defg'
 const model: AuthorizerModel = {

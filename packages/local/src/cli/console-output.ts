@@ -1,9 +1,9 @@
 // What `npm start` prints: the request log (one line per call) and Lambda-style REPORT lines, written in
 // batches so logging never becomes the bottleneck under load.
 
-import type { RestApiModel } from './api-model.js'
-import type { InvocationReport } from './lambda-pool.js'
-import type { RequestRecord } from './local-api.js'
+import type { RequestRecord } from '../gateway/server.js'
+import type { InvocationReport } from '../lambda/lambda-pool.js'
+import type { RestApiModel } from '../template/api-model.js'
 
 export function formatRequest(record: RequestRecord): string {
   const ms = record.ms < 10 ? record.ms.toFixed(1) : Math.round(record.ms).toString()

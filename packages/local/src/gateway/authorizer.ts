@@ -2,7 +2,9 @@
 // invocation, the decision (policy, principalId, context) cached per identity for the TTL and re-evaluated
 // against each request's method ARN, `Unauthorized` -> 401, any other failure -> 500.
 
-import type { AuthorizerModel, LambdaPermissionModel } from './api-model.js'
+import type { InvokeResult, LambdaPool } from '../lambda/lambda-pool.js'
+import type { AuthorizerModel, LambdaPermissionModel } from '../template/api-model.js'
+import { isRecord } from '../template/template-types.js'
 import {
   arnMatches,
   evaluatePolicy,
@@ -11,9 +13,7 @@ import {
   parsePolicy,
 } from './execute-api-policy.js'
 import type { GatewayResponseType } from './gateway-responses.js'
-import type { InvokeResult, LambdaPool } from './lambda-pool.js'
 import { headerValue, type ParsedHeaders } from './proxy-event.js'
-import { isRecord } from './template-types.js'
 
 /** How the decision was reached, for the request log. */
 export type AuthorizerSource = 'cache' | 'cold' | 'warm' | 'skipped'

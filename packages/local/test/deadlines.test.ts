@@ -4,7 +4,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Deadlines } from '../../src/local/deadlines.js'
+import { Deadlines } from '../src/lambda/deadlines.js'
 
 describe('Deadlines', () => {
   let clock = 0

@@ -1,7 +1,7 @@
 // Messages between the runner (main thread) and a function host (one worker thread per function, holding
 // that function's instances). Only types: both sides import this with `import type`.
 
-import type { ParsedHeaders, ParsedQuery, RequestFacts, RouteFacts } from './proxy-event.js'
+import type { ParsedHeaders, ParsedQuery, RequestFacts, RouteFacts } from '../gateway/proxy-event.js'
 
 export interface HostWorkerData {
   functionName: string

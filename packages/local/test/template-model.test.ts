@@ -2,17 +2,17 @@
 // and the execute-api policy evaluation.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApiModel, type ResourceNode } from '../../src/local/api-model.js'
-import { loadStack } from '../../src/local/cloud-assembly.js'
 import {
   arnMatches,
   evaluatePolicy,
   MalformedPolicyError,
   parsePolicy,
-} from '../../src/local/execute-api-policy.js'
-import { IntrinsicResolver } from '../../src/local/intrinsics.js'
-import { matchResource } from '../../src/local/router.js'
-import { DEFAULT_IDENTITY } from '../../src/local/template-types.js'
+} from '../src/gateway/execute-api-policy.js'
+import { matchResource } from '../src/gateway/resource-match.js'
+import { buildApiModel, type ResourceNode } from '../src/template/api-model.js'
+import { loadStack } from '../src/template/cloud-assembly.js'
+import { IntrinsicResolver } from '../src/template/intrinsics.js'
+import { DEFAULT_IDENTITY } from '../src/template/template-types.js'
 import {
   FIXTURE_STACK,
   type FixtureAssembly,

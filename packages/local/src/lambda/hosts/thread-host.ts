@@ -6,9 +6,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { setSourceMapsSupport } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
-import { FunctionRuntime } from './function-runtime.js'
-import { patchConsoleForLambda } from './lambda-console.js'
-import type { FromHost, HostWorkerData, ToHost } from './lambda-protocol.js'
+import { FunctionRuntime } from '../function-runtime.js'
+import { patchConsoleForLambda } from '../lambda-console.js'
+import type { FromHost, HostWorkerData, ToHost } from '../lambda-protocol.js'
 
 const data = workerData as HostWorkerData
 const port = parentPort

@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
-import type { FunctionModel } from './api-model.js'
+import type { FunctionModel } from '../template/api-model.js'
 import { type Deadline, Deadlines } from './deadlines.js'
-import { InlineHost } from './inline-host.js'
+import { InlineHost } from './hosts/inline-host.js'
+import { workerEntry } from './hosts/worker-entry.js'
 import type {
   FromHost,
   HostWorkerData,
@@ -21,7 +22,6 @@ import type {
   ProxyInput,
   ToHost,
 } from './lambda-protocol.js'
-import { workerEntry } from './worker-entry.js'
 
 export type { InvokeOutcome } from './lambda-protocol.js'
 
@@ -164,7 +164,7 @@ export class LambdaPool {
     if (!fn.codeDir) throw new Error(`function ${fn.logicalId} has no local code asset`)
     this.fn = fn
     this.options = options
-    this.workerFile = options.workerFile ?? workerEntry('lambda-worker', import.meta.url)
+    this.workerFile = options.workerFile ?? workerEntry('hosts/lambda-worker', import.meta.url)
   }
 
   get concurrency(): number {

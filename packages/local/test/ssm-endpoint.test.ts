@@ -5,8 +5,8 @@ import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws
 import middy from '@middy/core'
 import ssm from '@middy/ssm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type SsmEndpoint, startSsmEndpoint } from '../../src/local/ssm-endpoint.js'
-import { DEFAULT_IDENTITY } from '../../src/local/template-types.js'
+import { type SsmEndpoint, startSsmEndpoint } from '../src/services/ssm-endpoint.js'
+import { DEFAULT_IDENTITY } from '../src/template/template-types.js'
 
 let endpoint: SsmEndpoint
 const saved: Record<string, string | undefined> = {}

@@ -3,9 +3,9 @@
 // The whole suite runs once per isolation mode: instances on the runner's thread, and a worker per function.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { InvocationReport, Isolation } from '../../src/local/lambda-pool.js'
-import type { RequestRecord } from '../../src/local/local-api.js'
-import { type Runner, startRunner } from '../../src/local/runner.js'
+import type { RequestRecord } from '../src/gateway/server.js'
+import type { InvocationReport, Isolation } from '../src/lambda/lambda-pool.js'
+import { type Runner, startRunner } from '../src/runner.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
 import { type CallOptions, call } from './http-client.js'
 

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { buildProxyEvent, mediaTypeMatches, parseHeaders, parseQuery } from '../gateway/proxy-event.js'
+import { MalformedProxyResponseError, validateProxyResult } from '../gateway/proxy-result.js'
 import type {
   FromHost,
   HostWorkerData,
@@ -15,8 +17,6 @@ import type {
   ProxyInput,
   ToHost,
 } from './lambda-protocol.js'
-import { buildProxyEvent, mediaTypeMatches, parseHeaders, parseQuery } from './proxy-event.js'
-import { MalformedProxyResponseError, validateProxyResult } from './proxy-result.js'
 
 type Handler = (event: unknown, context: unknown) => unknown
 

@@ -1,7 +1,7 @@
 // Evaluates the IAM policy a Lambda authorizer returns against one method ARN, as API Gateway does on every
 // request (cached or not): an explicit Deny wins, then an Allow, otherwise the request is implicitly denied.
 
-import { isRecord } from './template-types.js'
+import { isRecord } from '../template/template-types.js'
 
 export type PolicyDecision = 'allow' | 'explicit-deny' | 'implicit-deny'
 

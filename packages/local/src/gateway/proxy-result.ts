@@ -2,7 +2,7 @@
 // `{statusCode, headers?, multiValueHeaders?, body?, isBase64Encoded?}` with the right types is a
 // "Malformed Lambda proxy response" and the client gets 502.
 
-import { isRecord } from './template-types.js'
+import { isRecord } from '../template/template-types.js'
 
 export interface ProxyResponse {
   status: number

@@ -1,7 +1,7 @@
 // API Gateway's own answers (401, 403, 5xx...): the stack's AWS::ApiGateway::GatewayResponse when the
 // template declares one for the type (or for DEFAULT_4XX/DEFAULT_5XX), AWS's built-in response otherwise.
 
-import type { GatewayResponseModel } from './api-model.js'
+import type { GatewayResponseModel } from '../template/api-model.js'
 
 export type GatewayResponseType =
   | 'UNAUTHORIZED'

@@ -7,15 +7,15 @@ import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { CloudAssemblyError } from './cloud-assembly.js'
+import { PortInUseError } from '../gateway/server.js'
+import { startStuckWatchdog } from '../lambda/hosts/stuck-watchdog.js'
+import { INIT_TIMEOUT_MS } from '../lambda/lambda-pool.js'
+import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from '../runner.js'
+import { RedisServerMissingError } from '../services/redis-server.js'
+import { CloudAssemblyError } from '../template/cloud-assembly.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
-import { INIT_TIMEOUT_MS } from './lambda-pool.js'
-import { PortInUseError } from './local-api.js'
-import { RedisServerMissingError } from './local-redis.js'
-import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from './runner.js'
-import { startStuckWatchdog } from './stuck-watchdog.js'
 
-const stackDir = fileURLToPath(new URL('../../', import.meta.url))
+const stackDir = fileURLToPath(new URL('../../../stack/', import.meta.url))
 
 const HELP = `Usage: npm start [-- options]
 

@@ -3,20 +3,20 @@
 
 import type { Writable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { type ApiModel, buildApiModel, type FunctionModel } from './api-model.js'
-import { loadStack } from './cloud-assembly.js'
-import { type AttributeOverrides, IntrinsicResolver } from './intrinsics.js'
-import { type InvocationReport, type Isolation, LambdaPool } from './lambda-pool.js'
-import { LocalApi, type RequestRecord } from './local-api.js'
-import { externalRedis, freePort, type LocalRedis, startLocalRedis } from './local-redis.js'
 import {
   localEnvironmentOverrides,
   tokenPatternOf,
   tokensParameterOf,
   tokensParameterValue,
-} from './local-wiring.js'
-import { type SsmEndpoint, startSsmEndpoint } from './ssm-endpoint.js'
-import { DEFAULT_IDENTITY, type LocalAwsIdentity } from './template-types.js'
+} from '../../stack/src/local-wiring.js'
+import { LocalApi, type RequestRecord } from './gateway/server.js'
+import { type InvocationReport, type Isolation, LambdaPool } from './lambda/lambda-pool.js'
+import { externalRedis, freePort, type LocalRedis, startLocalRedis } from './services/redis-server.js'
+import { type SsmEndpoint, startSsmEndpoint } from './services/ssm-endpoint.js'
+import { type ApiModel, buildApiModel, type FunctionModel } from './template/api-model.js'
+import { loadStack } from './template/cloud-assembly.js'
+import { type AttributeOverrides, IntrinsicResolver } from './template/intrinsics.js'
+import { DEFAULT_IDENTITY, type LocalAwsIdentity } from './template/template-types.js'
 
 export const DEFAULT_TOKEN = 'cubewalk-allow'
 export const DEFAULT_PORT = 3000
@@ -147,7 +147,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const stderr: Writable | null = options.functionOutput === 'ignore' ? null : process.stderr
   // Bare imports a bundle leaves external (the AWS SDK, as Lambda's runtime provides it) resolve from here.
   const fallbackResolveFrom = pathToFileURL(
-    fileURLToPath(new URL('../../package.json', import.meta.url)),
+    fileURLToPath(new URL('../../stack/package.json', import.meta.url)),
   ).href
 
   const poolFor = (logicalId: string): LambdaPool | undefined => {

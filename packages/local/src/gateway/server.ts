@@ -5,18 +5,19 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ApiModel, RestApiModel, StageModel } from './api-model.js'
+import { Deadlines } from '../lambda/deadlines.js'
+import { Cancellation, InvocationAbortedError, type LambdaPool } from '../lambda/lambda-pool.js'
+import type { InvokeOutcome, ProxyInput } from '../lambda/lambda-protocol.js'
+import type { ApiModel, RestApiModel, StageModel } from '../template/api-model.js'
+import { extendedRequestId, traceId } from '../template/local-ids.js'
+import type { LocalAwsIdentity } from '../template/template-types.js'
 import { type AuthorizerSource, apiGatewayMayInvoke, LocalAuthorizer } from './authorizer.js'
-import { Deadlines } from './deadlines.js'
 import {
   type GatewayResponseContext,
   type GatewayResponseType,
   type RenderedResponse,
   renderGatewayResponse,
 } from './gateway-responses.js'
-import { Cancellation, InvocationAbortedError, type LambdaPool } from './lambda-pool.js'
-import type { InvokeOutcome, ProxyInput } from './lambda-protocol.js'
-import { extendedRequestId, traceId } from './local-ids.js'
 import {
   buildProxyEvent,
   type ParsedHeaders,
@@ -25,8 +26,7 @@ import {
   type RequestFacts,
   type RouteFacts,
 } from './proxy-event.js'
-import { matchResource, methodFor } from './router.js'
-import type { LocalAwsIdentity } from './template-types.js'
+import { matchResource, methodFor } from './resource-match.js'
 
 /** API Gateway refuses payloads over 10 MB. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024
