@@ -1,14 +1,10 @@
 // Starts the whole local system from a cloud assembly: the local API Gateway, a Lambda pool per function
-// (created on first use), a private Redis (or REDIS_URL) and the local SSM endpoint; stops it all again.
+// (created on first use), a private Redis (or REDIS_URL) when the template has an ElastiCache cache, and the
+// local SSM endpoint; stops it all again. What is specific to the application comes in as a LocalWiring.
 
+import { join } from 'node:path'
 import type { Writable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import {
-  localEnvironmentOverrides,
-  tokenPatternOf,
-  tokensParameterOf,
-  tokensParameterValue,
-} from '../../stack/src/local-wiring.js'
 import { LocalApi, type RequestRecord } from './gateway/server.js'
 import { type InvocationReport, type Isolation, LambdaPool } from './lambda/lambda-pool.js'
 import { externalRedis, freePort, type LocalRedis, startLocalRedis } from './services/redis-server.js'
@@ -16,7 +12,8 @@ import { type SsmEndpoint, startSsmEndpoint } from './services/ssm-endpoint.js'
 import { type ApiModel, buildApiModel, type FunctionModel } from './template/api-model.js'
 import { loadStack } from './template/cloud-assembly.js'
 import { type AttributeOverrides, IntrinsicResolver } from './template/intrinsics.js'
-import { DEFAULT_IDENTITY, type LocalAwsIdentity } from './template/template-types.js'
+import { type CfnTemplate, DEFAULT_IDENTITY, type LocalAwsIdentity } from './template/template-types.js'
+import type { LocalWiring } from './wiring.js'
 
 export const DEFAULT_TOKEN = 'cubewalk-allow'
 export const DEFAULT_PORT = 3000
@@ -32,7 +29,7 @@ export interface RunnerOptions {
   port?: number
   /** Tokens the local tokens parameter holds; the first is the one printed. */
   tokens?: string[]
-  /** Use this Redis instead of starting a private redis-server. */
+  /** Use this Redis instead of starting a private redis-server (which starts only for a template with a cache). */
   redisUrl?: string
   redisServerBin?: string
   /** Instances per function; wins over the template's ReservedConcurrentExecutions. */
@@ -48,6 +45,13 @@ export interface RunnerOptions {
   onInvocation?: (report: InvocationReport) => void
   /** The runner's own notices (warnings about what is not emulated). */
   log?: (line: string) => void
+  /** The application's part: function environment, seeded parameters, token checks. */
+  wiring?: LocalWiring
+  /**
+   * Where bare imports a bundle leaves external (the AWS SDK, which Lambda's runtime provides) are resolved from:
+   * a directory whose node_modules has them. Default: this package's own directory.
+   */
+  externalModulesFrom?: string
 }
 
 export interface Runner {
@@ -56,7 +60,8 @@ export interface Runner {
   readonly port: number
   readonly stages: string[]
   readonly tokens: readonly string[]
-  readonly redisUrl: string
+  /** `undefined` when the template has no ElastiCache cache and no REDIS_URL was given. */
+  readonly redisUrl: string | undefined
   readonly ssm: SsmEndpoint
   readonly model: ApiModel
   readonly api: LocalApi
@@ -76,6 +81,11 @@ const CACHE_ATTRIBUTES = [
   'AWS::ElastiCache::CacheCluster.RedisEndpoint',
   'AWS::ElastiCache::CacheCluster.ConfigurationEndpoint',
 ]
+
+/** A private Redis is worth starting only for a template that has a cache for it to stand in for. */
+function hasCache(template: CfnTemplate): boolean {
+  return Object.values(template.Resources).some((resource) => resource.Type.startsWith('AWS::ElastiCache::'))
+}
 
 /** Every ElastiCache endpoint attribute resolves to the local Redis, so endpoint variables follow it. */
 function cacheOverrides(host: string, port: number): AttributeOverrides {
@@ -130,13 +140,17 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
 
   const stack = loadStack(options.assemblyDir, options.stackName)
   const redisUrl = options.redisUrl
-  const plannedRedisPort = redisUrl ? undefined : await freePort()
+  const wiring = options.wiring ?? {}
+  const wantsRedis = redisUrl !== undefined || hasCache(stack.template)
+  const plannedRedisPort = redisUrl || !wantsRedis ? undefined : await freePort()
   const redisTarget = redisUrl ? externalRedis(redisUrl) : undefined
   const resolver = new IntrinsicResolver(
     stack.template,
     stack.stackName,
     identity,
-    cacheOverrides(redisTarget?.host ?? '127.0.0.1', redisTarget?.port ?? (plannedRedisPort as number)),
+    wantsRedis
+      ? cacheOverrides(redisTarget?.host ?? '127.0.0.1', redisTarget?.port ?? (plannedRedisPort as number))
+      : {},
   )
   const model = buildApiModel(stack, resolver)
 
@@ -147,19 +161,22 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const stderr: Writable | null = options.functionOutput === 'ignore' ? null : process.stderr
   // Bare imports a bundle leaves external (the AWS SDK, as Lambda's runtime provides it) resolve from here.
   const fallbackResolveFrom = pathToFileURL(
-    fileURLToPath(new URL('../../stack/package.json', import.meta.url)),
+    options.externalModulesFrom
+      ? join(options.externalModulesFrom, 'package.json')
+      : fileURLToPath(new URL('../package.json', import.meta.url)),
   ).href
 
   const poolFor = (logicalId: string): LambdaPool | undefined => {
     const existing = pools.get(logicalId)
     if (existing) return existing
     const fn = model.functions.get(logicalId)
-    if (!fn?.codeDir || !ssm || !redis) return undefined
+    if (!fn?.codeDir || !ssm) return undefined
     const environment: Record<string, string> = {
       ...lambdaEnvironment(fn, identity, ssm.url),
       ...fn.environment,
     }
-    for (const [name, value] of Object.entries(localEnvironmentOverrides(fn, { redisUrl: redis.url }))) {
+    const overrides = wiring.environment?.(fn, { redisUrl: redis?.url }) ?? {}
+    for (const [name, value] of Object.entries(overrides)) {
       if (value === null) delete environment[name]
       else environment[name] = value
     }
@@ -200,10 +217,12 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   try {
     const [startedRedis, startedSsm] = await Promise.all([
       redisTarget ??
-        startLocalRedis({
-          ...(options.redisServerBin ? { bin: options.redisServerBin } : {}),
-          ...(plannedRedisPort ? { port: plannedRedisPort } : {}),
-        }),
+        (wantsRedis
+          ? startLocalRedis({
+              ...(options.redisServerBin ? { bin: options.redisServerBin } : {}),
+              ...(plannedRedisPort ? { port: plannedRedisPort } : {}),
+            })
+          : undefined),
       startSsmEndpoint(identity, host),
     ])
     redis = startedRedis
@@ -219,17 +238,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       if (authorizer.functionLogicalId) authorizerFunctionIds.add(authorizer.functionLogicalId)
     }
   }
-  for (const fn of model.functions.values()) {
-    const parameterName = tokensParameterOf(fn)
-    if (parameterName) ssm.put(parameterName, tokensParameterValue(tokens), 'SecureString')
-    const pattern = tokenPatternOf(fn)
-    if (pattern) {
-      for (const token of tokens) {
-        if (!new RegExp(`^(?:${pattern})$`).test(token))
-          log(`warning: token "${token}" does not match ${fn.logicalId}'s TOKEN_PATTERN`)
-      }
-    }
+  for (const parameter of wiring.parameters?.(model, tokens) ?? []) {
+    ssm.put(parameter.name, parameter.value, parameter.type)
   }
+  for (const warning of wiring.checkTokens?.(model, tokens) ?? []) log(`warning: ${warning}`)
   for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
     if (resource.Type !== 'AWS::SSM::Parameter') continue
     const value = resolver.resolve(resource.Properties?.Value)
@@ -267,7 +279,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     port,
     stages: api.stageNames,
     tokens,
-    redisUrl: redis.url,
+    redisUrl: redis?.url,
     ssm,
     model,
     api,

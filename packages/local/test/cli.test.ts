@@ -1,4 +1,4 @@
-// `npm start` as a user runs it: the bin script in a child process. It prints the URL, token and curls;
+// The command line as a user runs it: the package's bin in a child process, with the fixture app's wiring. It prints the URL, token and curls;
 // fails clearly with a non-zero exit when the port is taken or redis-server is missing; and SIGTERM stops
 // it with every child process gone.
 
@@ -7,10 +7,11 @@ import { createServer, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pingRedis } from '../src/services/redis-server.js'
+import { call } from '../src/testing/http-client.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
-import { call } from './http-client.js'
 
-const startScript = fileURLToPath(new URL('../../stack/bin/start.mjs', import.meta.url))
+const fixtureWiring = fileURLToPath(new URL('./support/fixture-wiring.ts', import.meta.url))
+const startScript = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
 
 let assembly: FixtureAssembly
 beforeAll(() => {
@@ -27,7 +28,7 @@ interface Started {
 function start(args: string[], env: Record<string, string> = {}): Started {
   const child = spawn(
     process.execPath,
-    [startScript, '--assembly', assembly.dir, '--quiet-functions', ...args],
+    [startScript, '--assembly', assembly.dir, '--wiring', fixtureWiring, '--quiet-functions', ...args],
     {
       env: { ...process.env, REDIS_URL: '', PORT: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +53,7 @@ async function waitFor(started: Started, text: string, timeoutMs = 15_000): Prom
   }
 }
 
-describe('npm start (bin/start.mjs)', () => {
+describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
   it('prints URL, token and curls, logs each request, and SIGTERM leaves no process behind', async () => {
     const started = start(['--port', '0'])
     try {
@@ -131,7 +132,7 @@ describe('npm start (bin/start.mjs)', () => {
       const started = start(['--port', String(port)])
       expect(await started.exited).toBe(1)
       expect(started.output()).toContain(`port ${port} is already in use`)
-      expect(started.output()).toContain(`PORT=${port + 1} npm start`)
+      expect(started.output()).toContain(`PORT=${port + 1} cubewalk-local`)
     } finally {
       blocker.close()
     }
@@ -141,6 +142,6 @@ describe('npm start (bin/start.mjs)', () => {
     const started = start(['--port', '0'], { REDIS_SERVER_BIN: '/nonexistent/redis-server' })
     expect(await started.exited).toBe(1)
     expect(started.output()).toContain('"/nonexistent/redis-server" was not found')
-    expect(started.output()).toContain('REDIS_URL=redis://127.0.0.1:6379 npm start')
+    expect(started.output()).toContain('REDIS_URL=redis://127.0.0.1:6379 (or --redis-url)')
   })
 })

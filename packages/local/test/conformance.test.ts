@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RequestRecord } from '../src/gateway/server.js'
 import type { InvocationReport, Isolation } from '../src/lambda/lambda-pool.js'
 import { type Runner, startRunner } from '../src/runner.js'
+import { type CallOptions, call } from '../src/testing/http-client.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
-import { type CallOptions, call } from './http-client.js'
+import { wiring } from './support/fixture-wiring.js'
 
 for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolation[]) {
   describe(`isolation: ${isolation}`, () => {
@@ -58,6 +59,7 @@ for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolati
         onInvocation: (report) => reports.push(report),
         onRequest: (record) => records.push(record),
         log: () => {},
+        wiring,
       })
     })
 

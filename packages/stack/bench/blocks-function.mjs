@@ -3,12 +3,12 @@
 // stack benches so they all call the same handler the same way.
 import '../bin/ts-resolve.mjs'
 
-const { loadStack } = await import('../../local/src/template/cloud-assembly.ts')
-const { IntrinsicResolver } = await import('../../local/src/template/intrinsics.ts')
-const { buildApiModel } = await import('../../local/src/template/api-model.ts')
-const { matchResource, methodFor } = await import('../../local/src/gateway/resource-match.ts')
+const { loadStack } = await import('@cubewalk/local/internals')
+const { IntrinsicResolver } = await import('@cubewalk/local/internals')
+const { buildApiModel } = await import('@cubewalk/local/internals')
+const { matchResource, methodFor } = await import('@cubewalk/local/internals')
 const { localEnvironmentOverrides } = await import('../src/local-wiring.ts')
-const { DEFAULT_IDENTITY } = await import('../../local/src/template/template-types.ts')
+const { DEFAULT_IDENTITY } = await import('@cubewalk/local/internals')
 
 /** A chunk read, without the stage: what every bench requests. */
 export const CHUNK_PATH = '/cubewalkblocks/bench/chunks/1,2,3'

@@ -21,7 +21,7 @@ import {
   waitUntil,
 } from './bench-servers.mjs'
 
-const { freePort, startLocalRedis } = await import('../../local/src/services/redis-server.ts')
+const { freePort, startLocalRedis } = await import('@cubewalk/local/internals')
 
 const { values } = parseArgs({
   options: {

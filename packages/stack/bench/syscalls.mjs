@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { CHUNK, loadOptions, serverOptions, startServers, stopChild, TOKEN } from './bench-servers.mjs'
 
-const { startLocalRedis } = await import('../../local/src/services/redis-server.ts')
+const { startLocalRedis } = await import('@cubewalk/local/internals')
 
 const { values } = parseArgs({
   options: {

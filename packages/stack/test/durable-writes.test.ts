@@ -2,10 +2,10 @@
 // and the local runner turning it off for its replica-less Redis.
 
 import { ENV } from '@cubewalk/handlers/config'
+import type { FunctionModel } from '@cubewalk/local'
 import { App, Duration } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
-import type { FunctionModel } from '../../local/src/template/api-model.js'
 import { CubewalkStack } from '../src/cubewalk-stack.js'
 import { resolveDurableWrites } from '../src/durable-writes.js'
 import { localEnvironmentOverrides } from '../src/local-wiring.js'

@@ -1,11 +1,12 @@
-// `npm start`: synthesizes the stack (unless told not to), serves it on localhost, prints how to call it,
-// logs one line per request, and stops everything on Ctrl-C or SIGTERM.
+// The command line (`cubewalk-local`, and `npm start` through packages/stack/bin/start.mjs): synthesizes the
+// CDK app (unless told not to), serves it on localhost, prints how to call it, logs one line per request, and
+// stops everything on Ctrl-C or SIGTERM. What is specific to the application comes in as a CliApp.
 
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { PortInUseError } from '../gateway/server.js'
 import { startStuckWatchdog } from '../lambda/hosts/stuck-watchdog.js'
@@ -13,13 +14,24 @@ import { INIT_TIMEOUT_MS } from '../lambda/lambda-pool.js'
 import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from '../runner.js'
 import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
+import type { LocalWiring } from '../wiring.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
 
-const stackDir = fileURLToPath(new URL('../../../stack/', import.meta.url))
+/** The application the command line serves. */
+export interface CliApp {
+  /** How the user runs the command, in messages: `npm start`. Default `cubewalk-local`. */
+  command?: string
+  /** The app's name in the banner. Default: none. */
+  name?: string
+  /** The CDK app directory (its cdk.json), where `cdk synth` runs and `cdk.out` is. Default: --app-dir, else cwd. */
+  cdkAppDir?: string
+  /** The application's part: function environment, seeded parameters, token checks. */
+  wiring?: LocalWiring
+}
 
-const HELP = `Usage: npm start [-- options]
+const help = (usage: string) => `Usage: ${usage}
 
-Serves the synthesized cubewalk stack on http://127.0.0.1:3000/prod/... as API Gateway would.
+Serves a synthesized CDK app's REST APIs on http://127.0.0.1:3000/<stage>/... as API Gateway would.
 
 Options (environment variable in brackets):
   --port <n>           port to listen on, 0 = any free one [PORT] (default ${DEFAULT_PORT})
@@ -36,15 +48,20 @@ Options (environment variable in brackets):
   --assembly <dir>     serve this cloud assembly as is (implies --no-synth) [CUBEWALK_ASSEMBLY]
   --stack <name>       the stack to serve when the assembly holds several
   --no-synth           serve the existing cdk.out without running cdk synth first
+  --app-dir <dir>      the CDK app (its cdk.json) to synthesize (default: the current directory)
+  --wiring <module>    a module exporting \`wiring\` (a LocalWiring): the application's environment overrides,
+                       seeded SSM parameters and token checks
   --region <r>         region in ARNs and AWS_REGION (default us-east-1)
   --quiet-functions    hide the functions' own console output
   --report-all         print a REPORT line for every invocation, not only cold starts
   -h, --help           this text
 `
 
-function fail(message: string): number {
-  process.stderr.write(`\nnpm start: ${message}\n\n`)
-  return 1
+function failer(command: string) {
+  return (message: string): number => {
+    process.stderr.write(`\n${command}: ${message}\n\n`)
+    return 1
+  }
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
@@ -54,17 +71,19 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   return n
 }
 
-/** Runs `cdk synth` with the stack's cdk.json, so the template is the one `cdk deploy` would deploy. */
-function synth(): Promise<string> {
+/** Runs `cdk synth` with the app's cdk.json, so the template is the one `cdk deploy` would deploy. */
+function synth(stackDir: string): Promise<string> {
   const require = createRequire(join(stackDir, 'package.json'))
   let cli: string
   try {
     cli = join(dirname(require.resolve('aws-cdk/package.json')), 'bin', 'cdk')
   } catch {
-    return Promise.reject(new Error('the aws-cdk CLI is not installed; run npm ci'))
+    return Promise.reject(new Error(`the aws-cdk CLI is not installed for ${stackDir}; run npm ci`))
   }
   if (!existsSync(join(stackDir, 'cdk.json'))) {
-    return Promise.reject(new Error(`${join(stackDir, 'cdk.json')} is missing; cannot synthesize the stack`))
+    return Promise.reject(
+      new Error(`${join(stackDir, 'cdk.json')} is missing; cannot synthesize (--app-dir, or --assembly)`),
+    )
   }
   const out = join(stackDir, 'cdk.out')
   process.stderr.write('Synthesizing the stack (cdk synth)...\n')
@@ -82,11 +101,25 @@ function synth(): Promise<string> {
   })
 }
 
-function banner(runner: Runner, assemblyDir: string, ownedRedis: boolean): string {
+/** The header the first TOKEN authorizer reads its token from, for the banner's example. */
+function tokenHeader(runner: Runner): string | undefined {
+  for (const api of runner.model.apis) {
+    for (const authorizer of api.authorizers.values()) {
+      if (authorizer.type !== 'TOKEN') continue
+      const header = /^method\.request\.header\.(.+)$/i.exec(authorizer.identitySources[0] ?? '')?.[1]
+      if (header) return header
+    }
+  }
+  return undefined
+}
+
+function banner(runner: Runner, assemblyDir: string, ownedRedis: boolean, name: string | undefined): string {
   const token = runner.tokens[0] as string
+  const header = tokenHeader(runner)
   const shown = relative(process.cwd(), assemblyDir)
   const from = shown === '' ? '.' : shown.startsWith('..') ? assemblyDir : shown
-  const lines: string[] = ['', `cubewalk local API: stack ${runner.model.stackName} from ${from}`, '']
+  const title = `${name ? `${name} ` : ''}local API: stack ${runner.model.stackName} from ${from}`
+  const lines: string[] = ['', title, '']
   for (const api of runner.model.apis) {
     for (const stage of api.stages) {
       if (!runner.stages.includes(stage.name)) continue
@@ -95,26 +128,47 @@ function banner(runner: Runner, assemblyDir: string, ownedRedis: boolean): strin
     }
   }
   lines.push('')
-  lines.push(
-    `  token   ${token}   (send it in the \`token\` header${runner.tokens.length > 1 ? `; ${runner.tokens.length - 1} more configured` : ''})`,
-  )
-  lines.push(
-    `  Redis   ${runner.redisUrl}${ownedRedis ? '   (private redis-server, emptied at exit)' : '   (REDIS_URL)'}`,
-  )
-  lines.push(`  SSM     ${runner.ssm.url}   (local Parameter Store serving the tokens parameter)`)
+  if (header) {
+    lines.push(
+      `  token   ${token}   (send it in the \`${header}\` header${runner.tokens.length > 1 ? `; ${runner.tokens.length - 1} more configured` : ''})`,
+    )
+  }
+  if (runner.redisUrl) {
+    lines.push(
+      `  Redis   ${runner.redisUrl}${ownedRedis ? '   (private redis-server, emptied at exit)' : '   (REDIS_URL)'}`,
+    )
+  }
+  lines.push(`  SSM     ${runner.ssm.url}   (local Parameter Store)`)
   const api = runner.model.apis.find((a) => a.stages.some((s) => s.name === runner.stages[0]))
   const example = api ? exampleGetPath(api) : undefined
   if (example) {
     const url = `${runner.origin}/${runner.stages[0]}${example}`
     lines.push('', 'Try:')
-    lines.push(`  curl -X GET -H 'token:${token}' ${url}`)
-    lines.push(`  curl -X GET -H 'token:arere' ${url}`)
+    if (header) {
+      lines.push(`  curl -X GET -H '${header}:${token}' ${url}`)
+      lines.push(`  curl -X GET -H '${header}:arere' ${url}`)
+    } else {
+      lines.push(`  curl -X GET ${url}`)
+    }
   }
   lines.push('', 'Ctrl-C stops everything.', '')
   return lines.join('\n')
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** A --wiring module: its `wiring` export (or default export) is the application's LocalWiring. */
+async function loadWiring(file: string): Promise<LocalWiring> {
+  const loaded = (await import(pathToFileURL(resolve(file)).href)) as { wiring?: unknown; default?: unknown }
+  const wiring = loaded.wiring ?? loaded.default
+  if (typeof wiring !== 'object' || wiring === null) {
+    throw new Error(`--wiring ${file} must export \`wiring\` (or a default export): an object (LocalWiring)`)
+  }
+  return wiring as LocalWiring
+}
+
+export async function main(argv: string[], app: CliApp = {}): Promise<number> {
+  const command = app.command ?? 'cubewalk-local'
+  const fail = failer(command)
+  const HELP = help(app.command ? `${app.command} [-- options]` : `${command} [options]`)
   let values: ReturnType<typeof parse>['values']
   try {
     values = parse(argv).values
@@ -124,6 +178,13 @@ export async function main(argv: string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(HELP)
     return 0
+  }
+  const stackDir = resolve(values['app-dir'] ?? app.cdkAppDir ?? process.cwd())
+  let wiring = app.wiring
+  try {
+    if (values.wiring) wiring = await loadWiring(values.wiring)
+  } catch (error) {
+    return fail((error as Error).message)
   }
   const env = process.env
   let port: number
@@ -149,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (assemblyDir) assemblyDir = resolve(assemblyDir)
     else if (values['no-synth']) assemblyDir = join(stackDir, 'cdk.out')
-    else assemblyDir = await synth()
+    else assemblyDir = await synth(stackDir)
   } catch (error) {
     return fail((error as Error).message)
   }
@@ -175,12 +236,14 @@ export async function main(argv: string[]): Promise<number> {
         if (reportAll || report.cold || report.status !== 'success') out.line(formatReport(report))
       },
       log: (line) => process.stderr.write(`${line}\n`),
+      externalModulesFrom: stackDir,
+      ...(wiring ? { wiring } : {}),
     })
   } catch (error) {
     if (error instanceof PortInUseError) {
       return fail(
-        `port ${error.port} is already in use (is another \`npm start\` running?).\n` +
-          `  Stop it, or pick another port: PORT=${error.port + 1} npm start   (or: npm start -- --port ${error.port + 1})`,
+        `port ${error.port} is already in use (is another \`${command}\` running?).\n` +
+          `  Stop it, or pick another port: PORT=${error.port + 1} ${command}   (or: ${command}${app.command ? ' --' : ''} --port ${error.port + 1})`,
       )
     }
     if (error instanceof RedisServerMissingError || error instanceof CloudAssemblyError)
@@ -188,7 +251,7 @@ export async function main(argv: string[]): Promise<number> {
     return fail((error as Error).stack ?? String(error))
   }
 
-  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl)}\n`)
+  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name)}\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner) : undefined
 
   return await new Promise<number>((resolveExit) => {
@@ -238,6 +301,8 @@ function parse(argv: string[]) {
       assembly: { type: 'string' },
       stack: { type: 'string' },
       'no-synth': { type: 'boolean' },
+      'app-dir': { type: 'string' },
+      wiring: { type: 'string' },
       region: { type: 'string' },
       'quiet-functions': { type: 'boolean' },
       'report-all': { type: 'boolean' },

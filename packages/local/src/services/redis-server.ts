@@ -1,4 +1,4 @@
-// The private redis-server that `npm start` runs for the blocks function: a free port, a throwaway
+// The private redis-server the runner starts for a template's ElastiCache cache: a free port, a throwaway
 // directory, nothing persisted. It is started through a tiny `sh` watchdog that holds the read end of a pipe
 // from this process: when the runner exits in any way (even SIGKILL) the pipe closes and the watchdog stops
 // redis-server, so no orphan survives.
@@ -14,9 +14,9 @@ export class RedisServerMissingError extends Error {
 
   constructor(bin: string) {
     super(
-      `"${bin}" was not found. npm start runs a private Redis for the blocks API.\n` +
+      `"${bin}" was not found. The template has an ElastiCache cache, served locally by a private redis-server.\n` +
         '  Install Redis 7 or newer (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),\n' +
-        '  or point the runner at a server you already have: REDIS_URL=redis://127.0.0.1:6379 npm start\n' +
+        '  or point the runner at a server you already have: REDIS_URL=redis://127.0.0.1:6379 (or --redis-url)\n' +
         '  (REDIS_SERVER_BIN=/path/to/redis-server picks a binary that is not on PATH).',
     )
     this.name = 'RedisServerMissingError'

@@ -3,10 +3,11 @@
 
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import type { InvocationReport } from '@cubewalk/local'
+import { type Runner, startRunner } from '@cubewalk/local'
+import { type CallOptions, call } from '@cubewalk/local/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { InvocationReport } from '../../../local/src/lambda/lambda-pool.js'
-import { type Runner, startRunner } from '../../../local/src/runner.js'
-import { type CallOptions, call } from '../../../local/test/http-client.js'
+import { cubewalkWiring } from '../../src/local-wiring.js'
 import { type Synthesized, synthesize } from '../support/synth.js'
 
 const TOKEN = 'cubewalk-allow'
@@ -34,6 +35,7 @@ beforeAll(async () => {
     functionOutput: 'ignore',
     onInvocation: (report) => reports.push(report),
     log: () => {},
+    wiring: cubewalkWiring,
   })
 }, 180_000)
 
