@@ -131,14 +131,17 @@ function lambdaEnvironment(
 
 export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
-  const identity: LocalAwsIdentity = {
-    ...DEFAULT_IDENTITY,
-    ...(options.region ? { region: options.region } : {}),
-  }
   const tokens = options.tokens && options.tokens.length > 0 ? options.tokens : [DEFAULT_TOKEN]
   const host = options.host ?? '127.0.0.1'
 
   const stack = loadStack(options.assemblyDir, options.stackName)
+  // A stack synthesized for a concrete account and region has them as literals in its ARNs (Lambda permissions'
+  // SourceArn): the local identity must be that one, or no permission would ever match.
+  const identity: LocalAwsIdentity = {
+    ...DEFAULT_IDENTITY,
+    ...stack.environment,
+    ...(options.region ? { region: options.region } : {}),
+  }
   const redisUrl = options.redisUrl
   const wiring = options.wiring ?? {}
   const wantsRedis = redisUrl !== undefined || hasCache(stack.template)

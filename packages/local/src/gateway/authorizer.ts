@@ -159,7 +159,10 @@ export class LocalAuthorizer {
         )
       }
     } else if (model.type === 'REQUEST') {
-      if (caching && !identity) {
+      // Every identity source given must be present and non-empty, with caching on or off: API Gateway answers
+      // 401 without calling the function otherwise. Only with no identity source at all (allowed when caching is
+      // off) does every request reach the function.
+      if (model.identitySources.length > 0 && !identity) {
         return this.refuse('UNAUTHORIZED', 'Unauthorized', 'skipped', 'identity source missing or empty')
       }
     } else {

@@ -7,6 +7,8 @@ import { type CfnTemplate, isRecord, type StackArtifact } from './template-types
 
 interface ManifestArtifact {
   type?: string
+  /** `aws://<account>/<region>`, with `unknown-account` / `unknown-region` for an environment-agnostic stack. */
+  environment?: string
   properties?: Record<string, unknown>
   displayName?: string
   dependencies?: string[]
@@ -55,6 +57,17 @@ function fileAssetsOf(assemblyDir: string, artifacts: Record<string, ManifestArt
   return assets
 }
 
+/** The concrete parts of an artifact's `aws://account/region`: literal ARNs in the template carry them. */
+function environmentOf(artifact: ManifestArtifact): StackArtifact['environment'] {
+  const match = /^aws:\/\/([^/]+)\/([^/]+)$/.exec(artifact.environment ?? '')
+  if (!match) return {}
+  const [, account, region] = match as unknown as [string, string, string]
+  return {
+    ...(/^\d{12}$/.test(account) ? { accountId: account } : {}),
+    ...(region !== 'unknown-region' ? { region } : {}),
+  }
+}
+
 /** Every stack of the assembly, nested assemblies (CDK stages) included. */
 export function listStacks(assemblyDir: string): StackArtifact[] {
   const dir = resolve(assemblyDir)
@@ -75,7 +88,14 @@ export function listStacks(assemblyDir: string): StackArtifact[] {
     fileAssets ??= fileAssetsOf(dir, artifacts)
     const stackName =
       typeof artifact.properties?.stackName === 'string' ? artifact.properties.stackName : artifactId
-    stacks.push({ assemblyDir: dir, artifactId, stackName, template, fileAssets })
+    stacks.push({
+      assemblyDir: dir,
+      artifactId,
+      stackName,
+      template,
+      fileAssets,
+      environment: environmentOf(artifact),
+    })
   }
   return stacks
 }

@@ -30,6 +30,8 @@ export interface StackArtifact {
   template: CfnTemplate
   /** Asset hash -> absolute path of the asset directory or file, from `<stack>.assets.json`. */
   fileAssets: Map<string, string>
+  /** The account and region the stack was synthesized for, when concrete (`env` set in the app). */
+  environment: { accountId?: string; region?: string }
 }
 
 /** The fake account identity the local API lives in; real ARNs keep their shape. */
