@@ -6,7 +6,7 @@ export const handler = async (event) => {
   const key = event.headers?.['x-api-key'] ?? event.headers?.['X-Api-Key']
   const tenant = event.queryStringParameters?.tenant
   const tenants = KEYS.get(key)
-  if (!tenants || !tenants.includes(tenant)) throw new Error('Unauthorized')
+  if (!tenants?.includes(tenant)) throw new Error('Unauthorized')
   const [arnHead, stage] = event.methodArn.split('/')
   return {
     principalId: `tenant-${tenant}`,
