@@ -22,7 +22,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every module specifier a file loads: static imports and re-exports, import(), require(). */
-export function specifiers(code: string): string[] {
+function specifiers(code: string): string[] {
   const found: string[] = []
   const patterns = [
     /^\s*(?:import|export)\s[^'"`]*?\sfrom\s+['"]([^'"]+)['"]/gm,
