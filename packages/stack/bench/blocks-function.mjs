@@ -3,12 +3,9 @@
 // stack benches so they all call the same handler the same way.
 import '../bin/ts-resolve.mjs'
 
-const { loadStack } = await import('@cubewalk/local/internals')
-const { IntrinsicResolver } = await import('@cubewalk/local/internals')
-const { buildApiModel } = await import('@cubewalk/local/internals')
-const { matchResource, methodFor } = await import('@cubewalk/local/internals')
+const { loadStack, IntrinsicResolver, buildApiModel, matchResource, methodFor, DEFAULT_IDENTITY } =
+  await import('@cubewalk/local/internals')
 const { localEnvironmentOverrides } = await import('../src/local-wiring.ts')
-const { DEFAULT_IDENTITY } = await import('@cubewalk/local/internals')
 
 /** A chunk read, without the stage: what every bench requests. */
 export const CHUNK_PATH = '/cubewalkblocks/bench/chunks/1,2,3'

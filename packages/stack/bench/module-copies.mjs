@@ -14,9 +14,9 @@ import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 
-const { startLocalRedis } = await import('@cubewalk/local/internals')
-const { DEFAULT_IDENTITY } = await import('@cubewalk/local/internals')
-const { buildProxyEvent, parseHeaders, parseQuery } = await import('@cubewalk/local/internals')
+const { startLocalRedis, DEFAULT_IDENTITY, buildProxyEvent, parseHeaders, parseQuery } = await import(
+  '@cubewalk/local/internals'
+)
 const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
 const { measureTraced, runMeasuredWindow } = await import('./gc-trace.mjs')
 
