@@ -94,7 +94,7 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
       // The fixture's longest allowance is Lambda's 10 s init limit (its functions time out sooner), plus 2 s.
       expect(await started.exited).toBeNull()
       expect(started.output()).toMatch(
-        /stuck in synchronous code for over 12 s in function FixtureStack-EchoFn, at \S+ \(index\.mjs:\d+\)/,
+        /cubewalk-local: the runner's thread has been stuck in synchronous code for over 12 s in function FixtureStack-EchoFn, at \S+ \(index\.mjs:\d+\)/,
       )
       expect(started.output()).toContain('With --isolation thread (the default)')
       expect(await stuck).toBeInstanceOf(Error)

@@ -252,7 +252,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   }
 
   process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name)}\n`)
-  const watchdog = isolation === 'inline' ? watchInlineRunner(runner) : undefined
+  const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false
@@ -279,12 +279,12 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
 }
 
 /** Past every function's longest legitimate run (its timeout, or an init), the runner's thread is stuck. */
-function watchInlineRunner(runner: Runner) {
+function watchInlineRunner(runner: Runner, command: string) {
   const functions = [...runner.model.functions.values()].flatMap((fn) =>
     fn.codeDir ? [{ name: fn.name, codeDir: fn.codeDir, timeoutMs: fn.timeoutSeconds * 1000 }] : [],
   )
   const longestMs = Math.max(INIT_TIMEOUT_MS, ...functions.map((fn) => fn.timeoutMs))
-  return startStuckWatchdog({ limitMs: longestMs + 2_000, functions })
+  return startStuckWatchdog({ limitMs: longestMs + 2_000, functions, command })
 }
 
 function parse(argv: string[]) {

@@ -7,7 +7,7 @@ import { Session } from 'node:inspector'
 import { workerData } from 'node:worker_threads'
 import type { WatchdogData } from './stuck-watchdog.js'
 
-const { heartbeat, checkMs, limitMs, functions } = workerData as WatchdogData
+const { heartbeat, checkMs, limitMs, functions, command } = workerData as WatchdogData
 const beat = new Int32Array(heartbeat)
 
 // Counting checks rather than comparing clocks: after the machine sleeps, both threads wake together.
@@ -70,7 +70,7 @@ function message(frames: Frame[]): string {
   }
   if (!where && frames[0]) where = `, at ${frames[0].functionName} (${frames[0].url}:${frames[0].line})`
   return (
-    `\nnpm start: the runner's thread has been stuck in synchronous code for over ${seconds} s${where}.\n` +
+    `\n${command}: the runner's thread has been stuck in synchronous code for over ${seconds} s${where}.\n` +
     '  Inline isolation cannot stop function code that never returns to the event loop, so the runner stops now.\n' +
     '  With --isolation thread (the default), such a call fails at the function timeout and the API goes on.\n\n'
   )

@@ -20,6 +20,8 @@ export interface WatchdogData {
   limitMs: number
   /** Where each function's code lives, to name the one that is stuck. */
   functions: { name: string; codeUrl: string }[]
+  /** The command the user ran, to start the message with (`npm start`). */
+  command: string
 }
 
 export interface StuckWatchdogOptions {
@@ -27,6 +29,8 @@ export interface StuckWatchdogOptions {
   limitMs: number
   functions: { name: string; codeDir: string }[]
   checkMs?: number
+  /** The command the user ran, named in the message. Default `cubewalk-local`. */
+  command?: string
 }
 
 export interface StuckWatchdog {
@@ -48,6 +52,7 @@ export function startStuckWatchdog(options: StuckWatchdogOptions): StuckWatchdog
     heartbeat,
     checkMs,
     limitMs: options.limitMs,
+    command: options.command ?? 'cubewalk-local',
     functions: options.functions.map((fn) => ({
       name: fn.name,
       codeUrl: pathToFileURL(fn.codeDir).href,
