@@ -18,6 +18,7 @@ export default defineConfig({
         test: { name: 'middleware', include: ['packages/middleware/{src,test}/**/*.test.ts'] },
       },
       { extends: true, test: { name: 'handlers', include: ['packages/handlers/{src,test}/**/*.test.ts'] } },
+      { extends: true, test: { name: 'local', include: ['packages/local/{src,test}/**/*.test.ts'] } },
       { extends: true, test: { name: 'stack', include: ['packages/stack/{src,test}/**/*.test.ts'] } },
       { extends: true, test: { name: 'tools', include: ['tools/*/{src,test}/**/*.test.ts'] } },
       { extends: true, test: { name: 'scripts', include: ['scripts/**/*.test.ts'] } },

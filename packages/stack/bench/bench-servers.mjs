@@ -8,8 +8,8 @@ import { request } from 'node:http'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const { freePort } = await import('../src/local/local-redis.ts')
-const { DEFAULT_CONCURRENCY } = await import('../src/local/runner.ts')
+const { freePort } = await import('@cubewalk/local/internals')
+const { DEFAULT_CONCURRENCY } = await import('@cubewalk/local')
 const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
 
 const stackDir = fileURLToPath(new URL('../', import.meta.url))

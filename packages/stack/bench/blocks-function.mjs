@@ -3,12 +3,9 @@
 // stack benches so they all call the same handler the same way.
 import '../bin/ts-resolve.mjs'
 
-const { loadStack } = await import('../src/local/cloud-assembly.ts')
-const { IntrinsicResolver } = await import('../src/local/intrinsics.ts')
-const { buildApiModel } = await import('../src/local/api-model.ts')
-const { matchResource, methodFor } = await import('../src/local/router.ts')
-const { localEnvironmentOverrides } = await import('../src/local/local-wiring.ts')
-const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
+const { loadStack, IntrinsicResolver, buildApiModel, matchResource, methodFor, DEFAULT_IDENTITY } =
+  await import('@cubewalk/local/internals')
+const { localEnvironmentOverrides } = await import('../src/local-wiring.ts')
 
 /** A chunk read, without the stage: what every bench requests. */
 export const CHUNK_PATH = '/cubewalkblocks/bench/chunks/1,2,3'

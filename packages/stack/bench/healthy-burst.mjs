@@ -21,7 +21,7 @@ import {
   waitUntil,
 } from './bench-servers.mjs'
 
-const { freePort, startLocalRedis } = await import('../src/local/local-redis.ts')
+const { freePort, startLocalRedis } = await import('@cubewalk/local/internals')
 
 const { values } = parseArgs({
   options: {

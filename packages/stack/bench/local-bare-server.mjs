@@ -11,7 +11,7 @@ import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-const { buildProxyEvent, parseHeaders, parseQuery } = await import('../src/local/proxy-event.ts')
+const { buildProxyEvent, parseHeaders, parseQuery } = await import('@cubewalk/local/internals')
 
 const [assetDir, portArg, copiesArg = '1'] = process.argv.slice(2)
 const bundle = pathToFileURL(join(assetDir, 'index.mjs')).href

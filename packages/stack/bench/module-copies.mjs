@@ -14,9 +14,9 @@ import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 
-const { startLocalRedis } = await import('../src/local/local-redis.ts')
-const { DEFAULT_IDENTITY } = await import('../src/local/template-types.ts')
-const { buildProxyEvent, parseHeaders, parseQuery } = await import('../src/local/proxy-event.ts')
+const { startLocalRedis, DEFAULT_IDENTITY, buildProxyEvent, parseHeaders, parseQuery } = await import(
+  '@cubewalk/local/internals'
+)
 const { CHUNK_PATH, loadBlocksFunction } = await import('./blocks-function.mjs')
 const { measureTraced, runMeasuredWindow } = await import('./gc-trace.mjs')
 

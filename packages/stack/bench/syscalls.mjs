@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { CHUNK, loadOptions, serverOptions, startServers, stopChild, TOKEN } from './bench-servers.mjs'
 
-const { startLocalRedis } = await import('../src/local/local-redis.ts')
+const { startLocalRedis } = await import('@cubewalk/local/internals')
 
 const { values } = parseArgs({
   options: {

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npm start`: the synthesized stack served on localhost (packages/stack/src/local, docs/local.md).
-// Runs the TypeScript sources directly with Node's type stripping; bin/ts-resolve.mjs maps the repo's
-// `./x.js` import convention to `./x.ts`, which plain Node does not do. No build step, nothing to go stale.
+// `npm start`: the synthesized stack served on localhost by @cubewalk/local, with cubewalk's wiring
+// (src/local-wiring.ts; docs/local.md). Runs the TypeScript sources directly with Node's type stripping;
+// @cubewalk/local/ts-resolve maps the repo's `./x.js` import convention to `./x.ts`, which plain Node does not do.
+// No build step, nothing to go stale.
 // A namespace import: a named import of registerHooks would fail to link on an older Node before the check runs.
 import * as nodeModule from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 if (!process.features.typescript || typeof nodeModule.registerHooks !== 'function') {
   process.stderr.write(
@@ -12,8 +14,15 @@ if (!process.features.typescript || typeof nodeModule.registerHooks !== 'functio
   process.exit(1)
 }
 
-await import('./ts-resolve.mjs')
+await import('@cubewalk/local/ts-resolve')
 
-const { main } = await import('../src/local/main.ts')
+const { main } = await import('@cubewalk/local/cli')
+const { cubewalkWiring } = await import('../src/local-wiring.ts')
+const app = {
+  command: 'npm start',
+  name: 'cubewalk',
+  cdkAppDir: fileURLToPath(new URL('..', import.meta.url)),
+  wiring: cubewalkWiring,
+}
 // Exit explicitly: a client keeping a connection open must not keep a stopped runner alive.
-process.exit(await main(process.argv.slice(2)))
+process.exit(await main(process.argv.slice(2), app))

@@ -1,13 +1,12 @@
 import { createRequire } from 'node:module'
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { esbuildToBundlingOptions } from './esbuild-to-cdk.js'
-import { handlersRoot } from './paths.js'
 
 /**
  * The handlers package's bundling module: its entry points and its esbuild options, the single source of how every
  * cubewalk Lambda is bundled.
  */
-export const handlerBundlingModule = `${handlersRoot}/bundling.mjs`
+export const handlerBundlingModule = '@cubewalk/handlers/bundling'
 
 export type HandlerName = 'authorizer' | 'blocks'
 

@@ -1,5 +1,5 @@
+import { ENV } from '@cubewalk/handlers/config'
 import type { Duration } from 'aws-cdk-lib'
-import { ENV } from '../../handlers/src/config.js'
 import type { Cache } from './cache.js'
 import type { DurableWritesSetting } from './durable-writes.js'
 

@@ -2,13 +2,13 @@
 // and the local runner turning it off for its replica-less Redis.
 
 import { ENV } from '@cubewalk/handlers/config'
+import type { FunctionModel } from '@cubewalk/local'
 import { App, Duration } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
 import { CubewalkStack } from '../src/cubewalk-stack.js'
 import { resolveDurableWrites } from '../src/durable-writes.js'
-import type { FunctionModel } from '../src/local/api-model.js'
-import { localEnvironmentOverrides } from '../src/local/local-wiring.js'
+import { localEnvironmentOverrides } from '../src/local-wiring.js'
 
 const nodeBased = { replicas: undefined, timeout: undefined, serverless: false, availableReplicas: 1 }
 

@@ -1,10 +1,11 @@
 // The stack's options: ElastiCache Serverless and every non-default prop, in one synth that skips bundling (the
 // default stack's test bundles the real code), plus the node type on a bare cache.
+
+import { ENV } from '@cubewalk/handlers/config'
 import { App, Duration, Stack } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ENV } from '../../handlers/src/config.js'
 import { Cache } from '../src/cache.js'
 import { IAM_AUTH_ENV } from '../src/handler-environment.js'
 import { Network } from '../src/network.js'

@@ -9,11 +9,12 @@
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import type { LambdaPool } from '@cubewalk/local'
+import { type Runner, startRunner } from '@cubewalk/local'
+import { type CallOptions, call, type HttpResponse } from '@cubewalk/local/testing'
 import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { LambdaPool } from '../../src/local/lambda-pool.js'
-import { type Runner, startRunner } from '../../src/local/runner.js'
-import { type CallOptions, call, type HttpResponse } from '../local/http-client.js'
+import { cubewalkWiring } from '../../src/local-wiring.js'
 import { type Synthesized, synthesize } from '../support/synth.js'
 
 const TOKEN = 'cubewalk-allow'
@@ -40,6 +41,7 @@ beforeAll(async () => {
       if (runner.authorizerFunctions().includes(report.functionLogicalId)) authorizerRuns++
     },
     log: () => {},
+    wiring: cubewalkWiring,
   })
 }, 180_000)
 

@@ -3,11 +3,12 @@
 
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import type { InvocationReport } from '@cubewalk/local'
+import { type Runner, startRunner } from '@cubewalk/local'
+import { type CallOptions, call } from '@cubewalk/local/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { InvocationReport } from '../../src/local/lambda-pool.js'
-import { type Runner, startRunner } from '../../src/local/runner.js'
+import { cubewalkWiring } from '../../src/local-wiring.js'
 import { type Synthesized, synthesize } from '../support/synth.js'
-import { type CallOptions, call } from './http-client.js'
 
 const TOKEN = 'cubewalk-allow'
 let synth: Synthesized
@@ -34,6 +35,7 @@ beforeAll(async () => {
     functionOutput: 'ignore',
     onInvocation: (report) => reports.push(report),
     log: () => {},
+    wiring: cubewalkWiring,
   })
 }, 180_000)
 

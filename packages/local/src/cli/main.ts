@@ -1,0 +1,312 @@
+// The command line (`cubewalk-local`, and `npm start` through packages/stack/bin/start.mjs): synthesizes the
+// CDK app (unless told not to), serves it on localhost, prints how to call it, logs one line per request, and
+// stops everything on Ctrl-C or SIGTERM. What is specific to the application comes in as a CliApp.
+
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, relative, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { PortInUseError } from '../gateway/server.js'
+import { startStuckWatchdog } from '../lambda/hosts/stuck-watchdog.js'
+import { INIT_TIMEOUT_MS } from '../lambda/lambda-pool.js'
+import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from '../runner.js'
+import { RedisServerMissingError } from '../services/redis-server.js'
+import { CloudAssemblyError } from '../template/cloud-assembly.js'
+import type { LocalWiring } from '../wiring.js'
+import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
+
+/** The application the command line serves. */
+export interface CliApp {
+  /** How the user runs the command, in messages: `npm start`. Default `cubewalk-local`. */
+  command?: string
+  /** The app's name in the banner. Default: none. */
+  name?: string
+  /** The CDK app directory (its cdk.json), where `cdk synth` runs and `cdk.out` is. Default: --app-dir, else cwd. */
+  cdkAppDir?: string
+  /** The application's part: function environment, seeded parameters, token checks. */
+  wiring?: LocalWiring
+}
+
+const help = (usage: string) => `Usage: ${usage}
+
+Serves a synthesized CDK app's REST APIs on http://127.0.0.1:3000/<stage>/... as API Gateway would.
+
+Options (environment variable in brackets):
+  --port <n>           port to listen on, 0 = any free one [PORT] (default ${DEFAULT_PORT})
+  --host <addr>        address to bind (default 127.0.0.1)
+  --token <t>          a token the local tokens parameter holds; repeat for more [CUBEWALK_TOKENS, comma-separated]
+                       (default ${DEFAULT_TOKEN})
+  --concurrency <n>    instances per function [CUBEWALK_CONCURRENCY] (default: the template's
+                       ReservedConcurrentExecutions, else 8)
+  --isolation <mode>   where function instances run: thread (default: a worker thread per function, its own
+                       globals and environment) or inline (the runner's own thread: less memory, more
+                       throughput, but a function stuck in synchronous code stops the runner)
+                       [CUBEWALK_ISOLATION]
+  --redis-url <url>    use this Redis instead of a private redis-server [REDIS_URL]
+  --assembly <dir>     serve this cloud assembly as is (implies --no-synth) [CUBEWALK_ASSEMBLY]
+  --stack <name>       the stack to serve when the assembly holds several
+  --no-synth           serve the existing cdk.out without running cdk synth first
+  --app-dir <dir>      the CDK app (its cdk.json) to synthesize (default: the current directory)
+  --wiring <module>    a module exporting \`wiring\` (a LocalWiring): the application's environment overrides,
+                       seeded SSM parameters and token checks
+  --region <r>         region in ARNs and AWS_REGION (default us-east-1)
+  --quiet-functions    hide the functions' own console output
+  --report-all         print a REPORT line for every invocation, not only cold starts
+  -h, --help           this text
+`
+
+function failer(command: string) {
+  return (message: string): number => {
+    process.stderr.write(`\n${command}: ${message}\n\n`)
+    return 1
+  }
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`)
+  return n
+}
+
+/** Runs `cdk synth` with the app's cdk.json, so the template is the one `cdk deploy` would deploy. */
+function synth(stackDir: string): Promise<string> {
+  const require = createRequire(join(stackDir, 'package.json'))
+  let cli: string
+  try {
+    cli = join(dirname(require.resolve('aws-cdk/package.json')), 'bin', 'cdk')
+  } catch {
+    return Promise.reject(new Error(`the aws-cdk CLI is not installed for ${stackDir}; run npm ci`))
+  }
+  if (!existsSync(join(stackDir, 'cdk.json'))) {
+    return Promise.reject(
+      new Error(`${join(stackDir, 'cdk.json')} is missing; cannot synthesize (--app-dir, or --assembly)`),
+    )
+  }
+  const out = join(stackDir, 'cdk.out')
+  process.stderr.write('Synthesizing the stack (cdk synth)...\n')
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [cli, 'synth', '--quiet', '--no-notices', '--output', out], {
+      cwd: stackDir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      if (code === 0) resolvePromise(out)
+      else reject(new Error(`cdk synth failed (exit ${code}); fix the stack or start with --no-synth`))
+    })
+  })
+}
+
+/** The header the first TOKEN authorizer reads its token from, for the banner's example. */
+function tokenHeader(runner: Runner): string | undefined {
+  for (const api of runner.model.apis) {
+    for (const authorizer of api.authorizers.values()) {
+      if (authorizer.type !== 'TOKEN') continue
+      const header = /^method\.request\.header\.(.+)$/i.exec(authorizer.identitySources[0] ?? '')?.[1]
+      if (header) return header
+    }
+  }
+  return undefined
+}
+
+function banner(runner: Runner, assemblyDir: string, ownedRedis: boolean, name: string | undefined): string {
+  const token = runner.tokens[0] as string
+  const header = tokenHeader(runner)
+  const shown = relative(process.cwd(), assemblyDir)
+  const from = shown === '' ? '.' : shown.startsWith('..') ? assemblyDir : shown
+  const title = `${name ? `${name} ` : ''}local API: stack ${runner.model.stackName} from ${from}`
+  const lines: string[] = ['', title, '']
+  for (const api of runner.model.apis) {
+    for (const stage of api.stages) {
+      if (!runner.stages.includes(stage.name)) continue
+      lines.push(`  ${runner.origin}/${stage.name}/`)
+      for (const route of listRoutes(api, stage.name)) lines.push(`    ${route}`)
+    }
+  }
+  lines.push('')
+  if (header) {
+    lines.push(
+      `  token   ${token}   (send it in the \`${header}\` header${runner.tokens.length > 1 ? `; ${runner.tokens.length - 1} more configured` : ''})`,
+    )
+  }
+  if (runner.redisUrl) {
+    lines.push(
+      `  Redis   ${runner.redisUrl}${ownedRedis ? '   (private redis-server, emptied at exit)' : '   (REDIS_URL)'}`,
+    )
+  }
+  lines.push(`  SSM     ${runner.ssm.url}   (local Parameter Store)`)
+  const api = runner.model.apis.find((a) => a.stages.some((s) => s.name === runner.stages[0]))
+  const example = api ? exampleGetPath(api) : undefined
+  if (example) {
+    const url = `${runner.origin}/${runner.stages[0]}${example}`
+    lines.push('', 'Try:')
+    if (header) {
+      lines.push(`  curl -X GET -H '${header}:${token}' ${url}`)
+      lines.push(`  curl -X GET -H '${header}:arere' ${url}`)
+    } else {
+      lines.push(`  curl -X GET ${url}`)
+    }
+  }
+  lines.push('', 'Ctrl-C stops everything.', '')
+  return lines.join('\n')
+}
+
+/** A --wiring module: its `wiring` export (or default export) is the application's LocalWiring. */
+async function loadWiring(file: string): Promise<LocalWiring> {
+  const loaded = (await import(pathToFileURL(resolve(file)).href)) as { wiring?: unknown; default?: unknown }
+  const wiring = loaded.wiring ?? loaded.default
+  if (typeof wiring !== 'object' || wiring === null) {
+    throw new Error(`--wiring ${file} must export \`wiring\` (or a default export): an object (LocalWiring)`)
+  }
+  return wiring as LocalWiring
+}
+
+export async function main(argv: string[], app: CliApp = {}): Promise<number> {
+  const command = app.command ?? 'cubewalk-local'
+  const fail = failer(command)
+  const HELP = help(app.command ? `${app.command} [-- options]` : `${command} [options]`)
+  let values: ReturnType<typeof parse>['values']
+  try {
+    values = parse(argv).values
+  } catch (error) {
+    return fail(`${(error as Error).message}\n\n${HELP}`)
+  }
+  if (values.help) {
+    process.stdout.write(HELP)
+    return 0
+  }
+  const stackDir = resolve(values['app-dir'] ?? app.cdkAppDir ?? process.cwd())
+  let wiring = app.wiring
+  try {
+    if (values.wiring) wiring = await loadWiring(values.wiring)
+  } catch (error) {
+    return fail((error as Error).message)
+  }
+  const env = process.env
+  let port: number
+  let concurrency: number | undefined
+  try {
+    port = positiveInt(values.port ?? env.PORT, '--port') ?? DEFAULT_PORT
+    concurrency = positiveInt(values.concurrency ?? env.CUBEWALK_CONCURRENCY, '--concurrency')
+  } catch (error) {
+    return fail((error as Error).message)
+  }
+  if (concurrency === 0) return fail('--concurrency must be at least 1')
+  const isolation = values.isolation ?? env.CUBEWALK_ISOLATION ?? 'thread'
+  if (isolation !== 'inline' && isolation !== 'thread') return fail('--isolation must be inline or thread')
+  const tokens =
+    values.token && values.token.length > 0
+      ? values.token
+      : (env.CUBEWALK_TOKENS ?? '')
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+
+  let assemblyDir = values.assembly ?? env.CUBEWALK_ASSEMBLY
+  try {
+    if (assemblyDir) assemblyDir = resolve(assemblyDir)
+    else if (values['no-synth']) assemblyDir = join(stackDir, 'cdk.out')
+    else assemblyDir = await synth(stackDir)
+  } catch (error) {
+    return fail((error as Error).message)
+  }
+
+  const out = new BatchedWriter(process.stdout)
+  const reportAll = values['report-all'] === true
+  const redisUrl = values['redis-url'] ?? env.REDIS_URL
+  let runner: Runner
+  try {
+    runner = await startRunner({
+      assemblyDir,
+      port,
+      ...(values.host ? { host: values.host } : {}),
+      ...(values.stack ? { stackName: values.stack } : {}),
+      ...(values.region ? { region: values.region } : {}),
+      ...(tokens.length > 0 ? { tokens } : {}),
+      ...(redisUrl ? { redisUrl } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      isolation,
+      functionOutput: values['quiet-functions'] ? 'ignore' : 'inherit',
+      onRequest: (record) => out.line(formatRequest(record)),
+      onInvocation: (report) => {
+        if (reportAll || report.cold || report.status !== 'success') out.line(formatReport(report))
+      },
+      log: (line) => process.stderr.write(`${line}\n`),
+      externalModulesFrom: stackDir,
+      ...(wiring ? { wiring } : {}),
+    })
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      return fail(
+        `port ${error.port} is already in use (is another \`${command}\` running?).\n` +
+          `  Stop it, or pick another port: PORT=${error.port + 1} ${command}   (or: ${command}${app.command ? ' --' : ''} --port ${error.port + 1})`,
+      )
+    }
+    if (error instanceof RedisServerMissingError || error instanceof CloudAssemblyError)
+      return fail(error.message)
+    return fail((error as Error).stack ?? String(error))
+  }
+
+  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name)}\n`)
+  const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
+
+  return await new Promise<number>((resolveExit) => {
+    let stopping = false
+    const shutdown = (signal: string) => {
+      if (stopping) {
+        process.stderr.write('\nForced exit.\n')
+        process.exit(130)
+      }
+      stopping = true
+      out.flush()
+      process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
+      Promise.all([watchdog?.stop(), runner.stop()]).then(
+        () => resolveExit(0),
+        (error: unknown) => {
+          process.stderr.write(`${String(error)}\n`)
+          resolveExit(1)
+        },
+      )
+    }
+    process.on('SIGINT', () => shutdown('SIGINT'))
+    process.on('SIGTERM', () => shutdown('SIGTERM'))
+    process.on('SIGHUP', () => shutdown('SIGHUP'))
+  })
+}
+
+/** Past every function's longest legitimate run (its timeout, or an init), the runner's thread is stuck. */
+function watchInlineRunner(runner: Runner, command: string) {
+  const functions = [...runner.model.functions.values()].flatMap((fn) =>
+    fn.codeDir ? [{ name: fn.name, codeDir: fn.codeDir, timeoutMs: fn.timeoutSeconds * 1000 }] : [],
+  )
+  const longestMs = Math.max(INIT_TIMEOUT_MS, ...functions.map((fn) => fn.timeoutMs))
+  return startStuckWatchdog({ limitMs: longestMs + 2_000, functions, command })
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string', multiple: true },
+      concurrency: { type: 'string' },
+      isolation: { type: 'string' },
+      'redis-url': { type: 'string' },
+      assembly: { type: 'string' },
+      stack: { type: 'string' },
+      'no-synth': { type: 'boolean' },
+      'app-dir': { type: 'string' },
+      wiring: { type: 'string' },
+      region: { type: 'string' },
+      'quiet-functions': { type: 'boolean' },
+      'report-all': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+}

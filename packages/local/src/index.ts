@@ -1,0 +1,18 @@
+// @cubewalk/local: a synthesized CDK app's REST APIs served on localhost as API Gateway would (docs/local.md).
+// The runner and what an application passes in; the command line is `@cubewalk/local/cli`.
+
+export { PortInUseError, type RequestRecord } from './gateway/server.js'
+export type { InvocationReport, Isolation, LambdaPool } from './lambda/lambda-pool.js'
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_PORT,
+  DEFAULT_TOKEN,
+  type Runner,
+  type RunnerOptions,
+  startRunner,
+} from './runner.js'
+export { freePort, pingRedis, RedisServerMissingError } from './services/redis-server.js'
+export type { SsmEndpoint } from './services/ssm-endpoint.js'
+export type { ApiModel, FunctionModel, RestApiModel } from './template/api-model.js'
+export { CloudAssemblyError } from './template/cloud-assembly.js'
+export type { LocalServices, LocalWiring, SeededParameter } from './wiring.js'

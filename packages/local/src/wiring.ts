@@ -1,0 +1,32 @@
+// What an application tells the runner about its own functions. The runner emulates API Gateway, Lambda,
+// ElastiCache (a local redis-server) and SSM Parameter Store for any synthesized stack; which variable of which
+// function points at a cloud-only thing, and which parameters hold the credentials a local caller uses, only the
+// application knows. It passes that in as a LocalWiring; without one, functions run with their template
+// environment plus Lambda's reserved variables.
+
+import type { ApiModel, FunctionModel } from './template/api-model.js'
+
+/** The local stand-ins a function can be pointed at. */
+export interface LocalServices {
+  /** `redis://127.0.0.1:<port>`: the private redis-server (or REDIS_URL) the ElastiCache endpoints resolve to. */
+  readonly redisUrl: string | undefined
+}
+
+/** A parameter the local SSM endpoint serves besides the template's own AWS::SSM::Parameter resources. */
+export interface SeededParameter {
+  readonly name: string
+  readonly value: string
+  readonly type: 'String' | 'StringList' | 'SecureString'
+}
+
+export interface LocalWiring {
+  /**
+   * Variables a function gets on top of (or instead of) its template environment; `null` removes one. Called
+   * once per function, before its first instance starts.
+   */
+  environment?(fn: FunctionModel, services: LocalServices): Record<string, string | null>
+  /** Parameters to serve from the local SSM endpoint, given the tokens the local caller is told to use. */
+  parameters?(model: ApiModel, tokens: readonly string[]): SeededParameter[]
+  /** Warnings about the tokens (e.g. one a function would refuse), printed before serving. */
+  checkTokens?(model: ApiModel, tokens: readonly string[]): string[]
+}

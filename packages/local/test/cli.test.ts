@@ -1,0 +1,147 @@
+// The command line as a user runs it: the package's bin in a child process, with the fixture app's wiring. It prints the URL, token and curls;
+// fails clearly with a non-zero exit when the port is taken or redis-server is missing; and SIGTERM stops
+// it with every child process gone.
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer, type Server } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pingRedis } from '../src/services/redis-server.js'
+import { call } from '../src/testing/http-client.js'
+import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
+
+const fixtureWiring = fileURLToPath(new URL('./support/fixture-wiring.ts', import.meta.url))
+const startScript = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
+
+let assembly: FixtureAssembly
+beforeAll(() => {
+  assembly = writeFixtureAssembly()
+})
+afterAll(() => assembly.remove())
+
+interface Started {
+  child: ChildProcess
+  output: () => string
+  exited: Promise<number | null>
+}
+
+function start(args: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(
+    process.execPath,
+    [startScript, '--assembly', assembly.dir, '--wiring', fixtureWiring, '--quiet-functions', ...args],
+    {
+      env: { ...process.env, REDIS_URL: '', PORT: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, output: () => output, exited }
+}
+
+async function waitFor(started: Started, text: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!started.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`"${text}" never printed; output:\n${started.output()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
+  it('prints URL, token and curls, logs each request, and SIGTERM leaves no process behind', async () => {
+    const started = start(['--port', '0'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const text = started.output()
+      const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(text)?.[1] as string
+      const redisPort = Number(/Redis {3}redis:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1])
+      expect(origin).toBeDefined()
+      expect(text).toContain('token   cubewalk-allow')
+      expect(text).toContain(`curl -X GET -H 'token:cubewalk-allow' ${origin}/prod/cubewalkblocks`)
+      expect(text).toContain(`curl -X GET -H 'token:arere' ${origin}/prod/cubewalkblocks`)
+      expect(await pingRedis('127.0.0.1', redisPort)).toBe(true)
+
+      const res = await call(origin, 'GET', '/prod/cubewalkblocks', { token: 'cubewalk-allow' })
+      expect(res.status).toBe(200)
+      await waitFor(started, 'GET /prod/cubewalkblocks → 200')
+      expect(started.output()).toMatch(
+        /REPORT FixtureStack-AuthFn #1\tRequestId: [0-9a-f-]+\tDuration: [\d.]+ ms/,
+      )
+      expect(started.output()).toMatch(/Init Duration: [\d.]+ ms/)
+
+      started.child.kill('SIGTERM')
+      expect(await started.exited).toBe(0)
+      expect(await pingRedis('127.0.0.1', redisPort)).toBe(false)
+    } finally {
+      started.child.kill('SIGKILL')
+    }
+  })
+
+  it('inline isolation: a function stuck in synchronous code stops the runner with a message naming it', async () => {
+    const started = start(['--port', '0', '--isolation', 'inline'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const text = started.output()
+      const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(text)?.[1] as string
+      const redisPort = Number(/Redis {3}redis:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1])
+      const stuck = call(origin, 'GET', '/prod/open?mode=spin').catch((error: unknown) => error)
+      // The fixture's longest allowance is Lambda's 10 s init limit (its functions time out sooner), plus 2 s.
+      expect(await started.exited).toBeNull()
+      expect(started.output()).toMatch(
+        /cubewalk-local: the runner's thread has been stuck in synchronous code for over 12 s in function FixtureStack-EchoFn, at \S+ \(index\.mjs:\d+\)/,
+      )
+      expect(started.output()).toContain('With --isolation thread (the default)')
+      expect(await stuck).toBeInstanceOf(Error)
+      const deadline = Date.now() + 5_000
+      while ((await pingRedis('127.0.0.1', redisPort)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(await pingRedis('127.0.0.1', redisPort)).toBe(false)
+    } finally {
+      started.child.kill('SIGKILL')
+    }
+  }, 30_000)
+
+  it('takes the token from --token and serves it', async () => {
+    const started = start(['--port', '0', '--token', 'my-own-token'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(started.output())?.[1] as string
+      expect(started.output()).toContain('token   my-own-token')
+      expect((await call(origin, 'GET', '/prod/cubewalkblocks', { token: 'my-own-token' })).status).toBe(200)
+      expect((await call(origin, 'GET', '/prod/cubewalkblocks', { token: 'cubewalk-allow' })).status).toBe(
+        401,
+      )
+    } finally {
+      started.child.kill('SIGTERM')
+      await started.exited
+    }
+  })
+
+  it('a taken port: clear message, non-zero exit, nothing left running', async () => {
+    const blocker: Server = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const started = start(['--port', String(port)])
+      expect(await started.exited).toBe(1)
+      expect(started.output()).toContain(`port ${port} is already in use`)
+      expect(started.output()).toContain(`PORT=${port + 1} cubewalk-local`)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('redis-server missing: clear message with the fix, non-zero exit', async () => {
+    const started = start(['--port', '0'], { REDIS_SERVER_BIN: '/nonexistent/redis-server' })
+    expect(await started.exited).toBe(1)
+    expect(started.output()).toContain('"/nonexistent/redis-server" was not found')
+    expect(started.output()).toContain('REDIS_URL=redis://127.0.0.1:6379 (or --redis-url)')
+  })
+})

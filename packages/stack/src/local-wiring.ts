@@ -1,0 +1,86 @@
+// How cubewalk's functions meet the local stand-ins of @cubewalk/local (docs/local.md). The template's
+// environment is kept; only what points at cloud-only things is replaced: the ElastiCache endpoint (TLS, IAM
+// authentication) becomes the local Redis, and the tokens parameter, served by the local SSM endpoint, holds the
+// local tokens. Variable names come from the handlers' own contract (@cubewalk/handlers/config) and the stack's
+// IAM auth variables.
+
+import { ENV } from '@cubewalk/handlers/config'
+import type { FunctionModel, LocalServices, LocalWiring, SeededParameter } from '@cubewalk/local'
+import { DURABLE_WRITES_ENV, IAM_AUTH_ENV } from './handler-environment.js'
+
+/** The variables a function gets on top of (or instead of) its template environment; `null` removes one. */
+export function localEnvironmentOverrides(
+  fn: FunctionModel,
+  services: LocalServices,
+): Record<string, string | null> {
+  const env = fn.environment
+  const overrides: Record<string, string | null> = {}
+  // No local Redis only when the template has no cache: the function then keeps its template's endpoint.
+  if (
+    services.redisUrl !== undefined &&
+    (env[ENV.redisHost] !== undefined || env[ENV.redisUrl] !== undefined)
+  ) {
+    // Local Redis speaks plain TCP without ACL users: no TLS, no IAM token, standalone. It has no replica either,
+    // so durable writes (WAIT for a replica) would answer every write with 503: off locally.
+    for (const name of [
+      DURABLE_WRITES_ENV.redisDurableReplicas,
+      DURABLE_WRITES_ENV.redisDurableTimeoutMs,
+      ENV.redisHost,
+      ENV.redisPort,
+      ENV.redisTls,
+      ENV.redisCluster,
+      IAM_AUTH_ENV.redisUsername,
+      IAM_AUTH_ENV.redisIamAuthCacheName,
+      IAM_AUTH_ENV.redisIamAuthServerless,
+    ]) {
+      overrides[name] = null
+    }
+    overrides[ENV.redisUrl] = services.redisUrl
+  }
+  return overrides
+}
+
+/** The SSM parameter names a function reads its tokens from (served locally with the local tokens). */
+export function tokensParameterOf(fn: FunctionModel): string | undefined {
+  return fn.environment[ENV.tokensParameterName]
+}
+
+/** A pattern the function itself checks tokens against, if any (the local token must pass it). */
+export function tokenPatternOf(fn: FunctionModel): string | undefined {
+  return fn.environment[ENV.tokenPattern]
+}
+
+/** The tokens parameter's value: the JSON map name -> token the authorizer expects. */
+export function tokensParameterValue(tokens: readonly string[]): string {
+  const map: Record<string, string> = {}
+  tokens.forEach((token, i) => {
+    map[i === 0 ? 'local' : `local-${i + 1}`] = token
+  })
+  return JSON.stringify(map)
+}
+
+/** cubewalk's wiring, handed to @cubewalk/local by `npm start` (bin/start.mjs) and the stack's tests. */
+export const cubewalkWiring: LocalWiring = {
+  environment: localEnvironmentOverrides,
+  parameters(model, tokens) {
+    const seeded: SeededParameter[] = []
+    for (const fn of model.functions.values()) {
+      const name = tokensParameterOf(fn)
+      if (name) seeded.push({ name, value: tokensParameterValue(tokens), type: 'SecureString' })
+    }
+    return seeded
+  },
+  checkTokens(model, tokens) {
+    const warnings: string[] = []
+    for (const fn of model.functions.values()) {
+      const pattern = tokenPatternOf(fn)
+      if (!pattern) continue
+      const regex = new RegExp(`^(?:${pattern})$`)
+      for (const token of tokens) {
+        if (!regex.test(token))
+          warnings.push(`token "${token}" does not match ${fn.logicalId}'s TOKEN_PATTERN`)
+      }
+    }
+    return warnings
+  },
+}
