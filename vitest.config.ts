@@ -1,12 +1,16 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-const middlewareSource = fileURLToPath(new URL('./packages/middleware/src/index.ts', import.meta.url))
+const middlewareSource = fileURLToPath(new URL('./packages/middleware/src/', import.meta.url))
 
 export default defineConfig({
   resolve: {
-    // Tests run against source, so `npm test` needs no build step first.
-    alias: { '@cubewalk/middleware': middlewareSource },
+    // Tests run against source, so `npm test` needs no build step first. Each subpath export
+    // (`@cubewalk/middleware/redis-pool`, ...) is the source file of the same name, the root is index.ts.
+    alias: [
+      { find: /^@cubewalk\/middleware$/, replacement: `${middlewareSource}index.ts` },
+      { find: /^@cubewalk\/middleware\/([a-z-]+)$/, replacement: `${middlewareSource}$1.ts` },
+    ],
   },
   test: {
     globalSetup: ['./tools/redis-harness/src/global-setup.ts'],

@@ -24,7 +24,7 @@ export const ENV = {
   redisUsername: 'REDIS_USERNAME',
   /**
    * Blocks. Replication group id or serverless cache name. When set, every connection authenticates with a fresh
-   * ElastiCache IAM token signed from the execution role (src/elasticache-iam-auth.ts); no password exists.
+   * ElastiCache IAM token signed from the execution role (@cubewalk/middleware/elasticache-iam); no password exists.
    */
   redisIamAuthCacheName: 'REDIS_IAM_AUTH_CACHE_NAME',
   /** Blocks. `true` when that cache is ElastiCache Serverless. Default false. */

@@ -1,4 +1,4 @@
-import { tokenAuthorizer } from '@cubewalk/middleware'
+import { tokenAuthorizer } from '@cubewalk/middleware/token-authorizer'
 import middy from '@middy/core'
 import ssm from '@middy/ssm'
 

@@ -1,4 +1,5 @@
-import { jsonResponse, redisPool } from '@cubewalk/middleware'
+import { jsonResponse } from '@cubewalk/middleware/json-response'
+import { redisPool } from '@cubewalk/middleware/redis-pool'
 import middy from '@middy/core'
 import type { APIGatewayProxyEvent } from 'aws-lambda'
 import createError from 'http-errors'

@@ -9,6 +9,7 @@ import { packMiddleware } from './support/pack-middleware.js'
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   exports: Record<string, string | Record<string, string>>
   peerDependencies: Record<string, string>
+  peerDependenciesMeta: Record<string, { optional?: boolean }>
   dependencies: Record<string, string>
 }
 
@@ -45,6 +46,20 @@ describe('@cubewalk/middleware tarball', () => {
     )
     expect(targets.length).toBeGreaterThan(0)
     for (const target of targets) expect(files).toContain(target.replace(/^\.\//, ''))
+  })
+
+  it('has one entry point per middleware beside the root, and ioredis as an optional peer', () => {
+    expect(Object.keys(manifest.exports).sort()).toEqual([
+      '.',
+      './durable-writes',
+      './elasticache-iam',
+      './json-response',
+      './package.json',
+      './redis-pool',
+      './token-authorizer',
+    ])
+    expect(manifest.peerDependenciesMeta.ioredis).toEqual({ optional: true })
+    expect(manifest.peerDependenciesMeta['@middy/core']).toBeUndefined()
   })
 
   it('keeps middy and ioredis as peers, not bundled dependencies', () => {

@@ -12,9 +12,12 @@ const context = (id: string) =>
   ({ awsRequestId: id, getRemainingTimeInMillis: () => 3_000 }) as unknown as import('aws-lambda').Context
 
 describe('README examples', () => {
-  it.each(['authorizer.ts', 'blocks.ts', 'durable-writes.ts'])('quotes examples/%s verbatim', (name) => {
-    expect(readme).toContain(example(name))
-  })
+  it.each(['authorizer.ts', 'blocks.ts', 'blocks-iam.ts', 'durable-writes.ts'])(
+    'quotes examples/%s verbatim',
+    (name) => {
+      expect(readme).toContain(example(name))
+    },
+  )
 
   describe('running them', () => {
     const ssm = mockClient(SSMClient)

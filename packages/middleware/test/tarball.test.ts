@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { middlewareDir, type PackedTarball, packMiddleware } from './support/pack-middleware.js'
+import { createTestCertificates, type TestCertificates } from './support/tls-certs.js'
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 const readme = readFileSync(join(middlewareDir, 'README.md'), 'utf8')
@@ -66,7 +67,29 @@ const cleanEnv = (): NodeJS.ProcessEnv => {
 }
 
 let project = ''
+/** A second fresh project with no ioredis installed: what an authorizer-only user has. */
+let authorizerProject = ''
 let packed: PackedTarball
+
+const npmInstall = (cwd: string, file: string, dependencies: string[]): void => {
+  writeFileSync(
+    join(cwd, 'package.json'),
+    JSON.stringify({ name: 'tarball-user', private: true, type: 'module' }, null, 2),
+  )
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      file,
+      ...dependencies.map((name) => `${name}@${installedVersion(name)}`),
+    ],
+    { cwd, env: cleanEnv(), stdio: 'pipe', timeout: 180_000 },
+  )
+}
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'cubewalk-tarball-user-'))
@@ -78,10 +101,6 @@ beforeAll(() => {
   expect(project.startsWith(repoRoot)).toBe(false)
 
   packed = packMiddleware(project)
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify({ name: 'tarball-user', private: true, type: 'module' }, null, 2),
-  )
   // The README's install line plus what its examples import, @aws-sdk/client-ssm standing in for the Lambda
   // runtime's own copy (the bundles keep it external), and esbuild for the bundling recipe.
   const dependencies = [
@@ -92,20 +111,8 @@ beforeAll(() => {
     '@aws-sdk/client-ssm',
     'esbuild',
   ]
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      packed.file,
-      ...dependencies.map((name) => `${name}@${installedVersion(name)}`),
-    ],
-    { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 180_000 },
-  )
-  for (const name of ['blocks', 'authorizer']) {
+  npmInstall(project, packed.file, dependencies)
+  for (const name of ['blocks', 'blocks-iam', 'authorizer']) {
     writeFileSync(join(project, `${name}.ts`), readmeBlock('ts', `// ${name}.ts`))
     const command = name === 'blocks' ? bundleCommand : bundleCommand.replaceAll('blocks', name)
     execFileSync('sh', ['-c', command], { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 60_000 })
@@ -116,10 +123,24 @@ beforeAll(() => {
     .replace('dist/blocks.mjs', 'dist/blocks-no-banner.mjs')
   execFileSync('sh', ['-c', withoutBanner], { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 60_000 })
   copyFileSync(runnerSource, join(project, 'lambda-runner.mjs'))
-}, 240_000)
+
+  // The README's authorizer, installed as its install line says for an authorizer-only project: no ioredis.
+  authorizerProject = mkdtempSync(join(tmpdir(), 'cubewalk-tarball-authorizer-'))
+  npmInstall(authorizerProject, packed.file, ['@middy/core', '@middy/ssm', '@aws-sdk/client-ssm', 'esbuild'])
+  writeFileSync(join(authorizerProject, 'authorizer.ts'), readmeBlock('ts', '// authorizer.ts'))
+  const authorizerCommand = `${bundleCommand.replaceAll('blocks', 'authorizer').trimEnd()} --metafile=dist/authorizer.meta.json`
+  execFileSync('sh', ['-c', authorizerCommand], {
+    cwd: authorizerProject,
+    env: cleanEnv(),
+    stdio: 'pipe',
+    timeout: 60_000,
+  })
+  copyFileSync(runnerSource, join(authorizerProject, 'lambda-runner.mjs'))
+}, 300_000)
 
 afterAll(() => {
   if (project) rmSync(project, { recursive: true, force: true })
+  if (authorizerProject) rmSync(authorizerProject, { recursive: true, force: true })
 })
 
 describe('the README bundling recipe', () => {
@@ -140,7 +161,7 @@ describe('the README bundling recipe', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }
     expect(manifest.version).toBe(packed.version)
     expect(existsSync(join(installed, 'src'))).toBe(false)
-    for (const name of ['blocks', 'authorizer']) {
+    for (const name of ['blocks', 'blocks-iam', 'authorizer']) {
       const bundle = readFileSync(join(project, 'dist', `${name}.mjs`), 'utf8')
       expect(bundle.startsWith(banner)).toBe(true)
       expect(bundle).not.toContain(repoRoot)
@@ -152,6 +173,46 @@ describe('the README bundling recipe', () => {
     const authorizer = readFileSync(join(project, 'dist', 'authorizer.mjs'), 'utf8')
     expect(authorizer).toContain('"@aws-sdk/client-ssm"')
     expect(authorizer).not.toContain('GetParametersCommand extends')
+  })
+})
+
+describe('the authorizer-only project', () => {
+  it('installs without ioredis (an optional peer) and bundles the authorizer with no Redis client inside', () => {
+    expect(existsSync(join(authorizerProject, 'node_modules', 'ioredis'))).toBe(false)
+    expect(
+      existsSync(join(authorizerProject, 'node_modules', packed.name, 'dist', 'token-authorizer.js')),
+    ).toBe(true)
+    const meta = JSON.parse(
+      readFileSync(join(authorizerProject, 'dist', 'authorizer.meta.json'), 'utf8'),
+    ) as {
+      inputs: Record<string, unknown>
+    }
+    const inputs = Object.keys(meta.inputs)
+    expect(inputs).toContain(`node_modules/${packed.name}/dist/token-authorizer.js`)
+    expect(inputs.filter((input) => /ioredis|redis-pool|durable-writes|elasticache-iam/.test(input))).toEqual(
+      [],
+    )
+    const bundle = readFileSync(join(authorizerProject, 'dist', 'authorizer.mjs'), 'utf8')
+    expect(bundle).not.toMatch(/ioredis|Redis/)
+  })
+
+  it('the same recipe with the root entry point would not even build there: the root needs ioredis', () => {
+    writeFileSync(
+      join(authorizerProject, 'root-import.ts'),
+      readmeBlock('ts', '// authorizer.ts').replace(
+        '@cubewalk/middleware/token-authorizer',
+        '@cubewalk/middleware',
+      ),
+    )
+    const rootCommand = bundleCommand.replaceAll('blocks', 'root-import')
+    expect(() =>
+      execFileSync('sh', ['-c', rootCommand], {
+        cwd: authorizerProject,
+        env: cleanEnv(),
+        stdio: 'pipe',
+        timeout: 60_000,
+      }),
+    ).toThrow(/ioredis/)
   })
 })
 
@@ -193,9 +254,9 @@ class BundleProcess {
     })
   }
 
-  static start(bundle: string, env: NodeJS.ProcessEnv): Promise<BundleProcess> {
-    const child = fork(join(project, 'lambda-runner.mjs'), [join(project, 'dist', bundle)], {
-      cwd: project,
+  static start(bundle: string, env: NodeJS.ProcessEnv, dir = project): Promise<BundleProcess> {
+    const child = fork(join(dir, 'lambda-runner.mjs'), [join(dir, 'dist', bundle)], {
+      cwd: dir,
       env: { ...cleanEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })
@@ -358,14 +419,19 @@ describe('the authorizer example, bundled from the tarball, with tokens from SSM
 
   beforeAll(async () => {
     ssm = await startSsm({ '/tarball/tokens': JSON.stringify({ 'tarball-game': token }) })
-    lambda = await BundleProcess.start('authorizer.mjs', {
-      TOKENS_PARAMETER_NAME: '/tarball/tokens',
-      AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${(ssm.address() as AddressInfo).port}`,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'test-access-key-not-secret',
-      AWS_SECRET_ACCESS_KEY: 'test-secret-key-not-secret',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    })
+    // Built in the project without ioredis: the authorizer runs with no Redis client installed.
+    lambda = await BundleProcess.start(
+      'authorizer.mjs',
+      {
+        TOKENS_PARAMETER_NAME: '/tarball/tokens',
+        AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${(ssm.address() as AddressInfo).port}`,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'test-access-key-not-secret',
+        AWS_SECRET_ACCESS_KEY: 'test-secret-key-not-secret',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+      authorizerProject,
+    )
   }, 60_000)
   afterAll(async () => {
     lambda?.stop()
@@ -397,5 +463,50 @@ describe('the authorizer example, bundled from the tarball, with tokens from SSM
       expect(denied.error).toEqual({ name: 'Error', message: 'Unauthorized' })
     }
     expect(lambda.output).not.toContain(token)
+  })
+})
+
+describe('the IAM example, bundled from the tarball, against a TLS redis-server', () => {
+  // Redis cannot check an IAM token, so the user accepts any password (`nopass`): ACL WHOAMI answering this
+  // user proves the connection sent AUTH as it. redis-pool.reauth.test.ts checks the tokens themselves against a
+  // rotating password, and elasticache-iam.test.ts their signature against the AWS SDK's signer.
+  const user = 'cubewalk-tarball-iam'
+  let certs: TestCertificates
+  let redis: RedisProcess
+  let lambda: BundleProcess
+
+  beforeAll(async () => {
+    certs = await createTestCertificates()
+    redis = await startRedis({
+      tls: { certFile: certs.certFile, keyFile: certs.keyFile, caFile: certs.caFile },
+    })
+    await redis.cli('ACL', 'SETUSER', user, 'on', 'nopass', '+@all', '~*')
+    lambda = await BundleProcess.start('blocks-iam.mjs', {
+      REDIS_URL: redis.url,
+      REDIS_USERNAME: user,
+      CACHE_NAME: 'cubewalk-cache',
+      // The test CA, as ElastiCache's is in Node's default store.
+      NODE_EXTRA_CA_CERTS: certs.caFile,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLENOTSECRET',
+      AWS_SECRET_ACCESS_KEY: 'test-secret-key-not-secret',
+      AWS_SESSION_TOKEN: 'test-session-token-not-secret',
+    })
+  }, 60_000)
+  afterAll(async () => {
+    lambda?.stop()
+    await redis?.stop()
+    certs?.cleanup()
+  })
+
+  it('connects over TLS as the IAM user, authenticated with a signed token', async () => {
+    const answer = await lambda.invoke({ httpMethod: 'GET', path: '/', headers: {}, requestContext: {} })
+    expect(answer.error).toBeUndefined()
+    expect(answer.result).toEqual({
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user }),
+    })
+    expect(lambda.output).not.toContain('test-secret-key-not-secret')
   })
 })

@@ -6,7 +6,7 @@ import type { DurableWritesSetting } from './durable-writes.js'
 /**
  * The ElastiCache IAM authentication variables of the blocks function (names from the handlers' contract). No
  * password is ever configured: with these set, the function signs a fresh IAM token on every connect
- * (packages/handlers/src/elasticache-iam-auth.ts). Grouped here for the local runner, which removes them.
+ * (@cubewalk/middleware/elasticache-iam). Grouped here for the local runner, which removes them.
  */
 export const IAM_AUTH_ENV = {
   /** ElastiCache user id = ACL user name sent with AUTH. */

@@ -19,12 +19,12 @@ import {
   jsonResponse,
   redisPool,
 } from '@cubewalk/middleware'
+import { elastiCacheIamAuth } from '@cubewalk/middleware/elasticache-iam'
 import middy, { type MiddlewareObj } from '@middy/core'
 import httpCors from '@middy/http-cors'
 import httpHeaderNormalizer from '@middy/http-header-normalizer'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda'
 import type { BlocksConfig } from '../config.js'
-import { elastiCacheIamAuth } from '../elasticache-iam-auth.js'
 import type { BlocksContext } from './context.js'
 import { blocksRouter } from './router.js'
 

@@ -4,8 +4,15 @@ import type { ClusterOptions, RedisOptions } from 'ioredis'
 /**
  * Returns the password (or token) to authenticate with. Called before every connection attempt, reconnects
  * included, so a short-lived credential such as an ElastiCache IAM auth token is always fresh.
+ *
+ * With `reauthenticateAfterMs`, the pool also sends `AUTH` with a fresh password on each live connection that
+ * long after it became ready (and again after each such AUTH), without closing it: ElastiCache disconnects
+ * IAM-authenticated connections after 12 hours. `elastiCacheIamAuth` (`@cubewalk/middleware/elasticache-iam`)
+ * returns such a provider.
  */
-export type RedisPasswordProvider = () => string | Promise<string>
+export type RedisPasswordProvider = (() => string | Promise<string>) & {
+  readonly reauthenticateAfterMs?: number | undefined
+}
 
 /** A seed node of a Redis Cluster. */
 export interface RedisPoolNode {
@@ -195,6 +202,15 @@ export const resolveRedisPoolConfig = (options: RedisPoolOptions<string>): Resol
   const password = options.password ?? fromUrl.password
   if (password !== undefined && typeof password !== 'string' && typeof password !== 'function') {
     throw new RedisPoolConfigError('password must be a string or a function returning one')
+  }
+  if (typeof password === 'function' && password.reauthenticateAfterMs !== undefined) {
+    const after = password.reauthenticateAfterMs
+    // setTimeout holds at most 2^31 - 1 ms; a longer delay would fire at once.
+    if (!(Number.isInteger(after) && after > 0 && after <= 2_147_483_647)) {
+      throw new RedisPoolConfigError(
+        `password.reauthenticateAfterMs must be an integer from 1 to 2147483647 ms, got ${String(after)}`,
+      )
+    }
   }
   // ioredis would send `AUTH user undefined`; an ACL user always comes with a password (or a token).
   if (username !== undefined && password === undefined) {

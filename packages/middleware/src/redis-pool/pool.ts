@@ -2,6 +2,7 @@ import { Cluster, type ClusterOptions, type Command, Redis, type RedisOptions } 
 import type { ResolvedRedisPoolConfig } from './options.js'
 import { poolConnector } from './pool-connector.js'
 import { ProcessTimeDeadline } from './process-time-deadline.js'
+import { keepAuthenticated } from './reauthentication.js'
 
 export type RedisPoolClient = Redis | Cluster
 
@@ -220,7 +221,20 @@ const connectionOptions = (config: ResolvedRedisPoolConfig): RedisOptions => {
   return options
 }
 
-const createClient = (config: ResolvedRedisPoolConfig): RedisPoolClient => {
+/** With a provider that asks for it, every connection (each node's, in cluster mode) authenticates again in time. */
+const withReauthentication = (config: ResolvedRedisPoolConfig, client: RedisPoolClient): RedisPoolClient => {
+  const { password, username } = config
+  if (typeof password !== 'function' || password.reauthenticateAfterMs === undefined) return client
+  const afterMs = password.reauthenticateAfterMs
+  if (client instanceof Cluster) {
+    client.on('+node', (node: Redis) => keepAuthenticated(node, password, username, afterMs))
+  } else {
+    keepAuthenticated(client, password, username, afterMs)
+  }
+  return client
+}
+
+const createConnection = (config: ResolvedRedisPoolConfig): RedisPoolClient => {
   const attempts = config.reconnectAttempts
   if (!config.cluster) {
     return new Redis({
@@ -256,6 +270,9 @@ const createClient = (config: ResolvedRedisPoolConfig): RedisPoolClient => {
     clusterOptions,
   )
 }
+
+const createClient = (config: ResolvedRedisPoolConfig): RedisPoolClient =>
+  withReauthentication(config, createConnection(config))
 
 // One entry per endpoint for the whole process: module scope outlives invocations in a warm Lambda container.
 const registry = new Map<string, PoolEntry>()

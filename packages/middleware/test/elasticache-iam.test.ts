@@ -1,9 +1,11 @@
-// Our local SigV4 presigner against the AWS SDK's own (@smithy/signature-v4): same inputs, same token.
+// The public ElastiCache IAM password provider: our local SigV4 presigner against the AWS SDK's own
+// (@smithy/signature-v4), same inputs, same token; token reuse within its lifetime; option checks.
+// redis-pool.reauth.test.ts runs it against a real redis-server.
 
 import { createHash, createHmac } from 'node:crypto'
+import { elastiCacheIamAuth } from '@cubewalk/middleware/elasticache-iam'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { describe, expect, it } from 'vitest'
-import { elastiCacheIamAuth } from '../src/elasticache-iam-auth.js'
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLENOTSECRET',
@@ -71,6 +73,7 @@ describe('elastiCacheIamAuth', () => {
 
   it('reads the execution role credentials from the environment at every signing', async () => {
     const saved = { ...process.env }
+    let clock = signingDate.getTime()
     try {
       process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId
       process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey
@@ -79,11 +82,14 @@ describe('elastiCacheIamAuth', () => {
         cacheName: 'c1',
         userId: 'u',
         region: 'eu-west-1',
-        now: () => signingDate,
+        now: () => new Date(clock),
       })
       const query = new URLSearchParams((await provider()).slice(4))
       expect(query.get('X-Amz-Security-Token')).toBe(credentials.sessionToken)
       delete process.env.AWS_ACCESS_KEY_ID
+      // The token signed before is still reused; the next signing reads the environment again.
+      await provider()
+      clock += 600_000
       await expect(provider()).rejects.toThrow(/AWS_ACCESS_KEY_ID/)
     } finally {
       process.env = saved
@@ -96,5 +102,74 @@ describe('elastiCacheIamAuth', () => {
     expect(() => elastiCacheIamAuth({ cacheName: 'c', userId: 'u', region: 'r', expiresIn: 901 })).toThrow(
       /900/,
     )
+    for (const reauthenticateAfterMs of [0, 1.5, 12 * 3_600_000]) {
+      expect(() =>
+        elastiCacheIamAuth({ cacheName: 'c', userId: 'u', region: 'r', reauthenticateAfterMs }),
+      ).toThrow(/reauthenticateAfterMs .*under 12 hours/)
+    }
+  })
+
+  it('asks the pool to authenticate live connections again an hour before the 12-hour limit, by default', () => {
+    const provider = elastiCacheIamAuth({ cacheName: 'c', userId: 'u', region: 'r', credentials })
+    expect(provider.reauthenticateAfterMs).toBe(11 * 3_600_000)
+    const short = elastiCacheIamAuth({ cacheName: 'c', userId: 'u', region: 'r', reauthenticateAfterMs: 250 })
+    expect(short.reauthenticateAfterMs).toBe(250)
+  })
+
+  it('reuses a token for two thirds of its lifetime, then signs a fresh one', async () => {
+    let clock = signingDate.getTime()
+    let signings = 0
+    const provider = elastiCacheIamAuth({
+      cacheName: 'c1',
+      userId: 'u',
+      region: 'eu-west-1',
+      credentials: () => {
+        signings += 1
+        return credentials
+      },
+      now: () => new Date(clock),
+    })
+    const dateOf = (token: string) => new URLSearchParams(token.slice(4)).get('X-Amz-Date')
+    // Connections opened at once share one signing.
+    const [first, second] = await Promise.all([provider(), provider()])
+    expect(second).toBe(first)
+    expect(signings).toBe(1)
+    clock += 600_000 - 1
+    expect(await provider()).toBe(first)
+    clock += 1
+    const renewed = await provider()
+    expect(signings).toBe(2)
+    expect(dateOf(renewed)).toBe('20260304T051607Z')
+    expect(dateOf(first)).toBe('20260304T050607Z')
+    // A clock that went back: the age is unknown, sign again.
+    clock -= 1_000
+    await provider()
+    expect(signings).toBe(3)
+  })
+
+  it('never caches a failed signing', async () => {
+    let fail = true
+    const provider = elastiCacheIamAuth({
+      cacheName: 'c1',
+      userId: 'u',
+      region: 'eu-west-1',
+      credentials: () => {
+        if (fail) throw new Error('credentials unavailable')
+        return credentials
+      },
+    })
+    await expect(provider()).rejects.toThrow('credentials unavailable')
+    fail = false
+    expect(await provider()).toMatch(/^c1\/\?Action=connect&/)
+  })
+
+  it('says which credentials field is missing rather than signing with undefined', async () => {
+    const provider = elastiCacheIamAuth({
+      cacheName: 'c1',
+      userId: 'u',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLENOTSECRET', secretAccessKey: '' },
+    })
+    await expect(provider()).rejects.toThrow(/non-empty accessKeyId and secretAccessKey/)
   })
 })
