@@ -54,7 +54,7 @@ beforeAll(async () => {
     primary.url,
     { durableWrites: config.durableWrites },
     {
-      logger: (line) => void logged.push(line),
+      logger: (entry) => void logged.push(JSON.stringify(entry)),
     },
   )
   asynchronous = blocksHandler(primary.url)
@@ -154,7 +154,7 @@ describe('blocks handler with REDIS_DURABLE_REPLICAS=1 on a cluster', () => {
         // These primaries have no replicas, so nothing can be confirmed: every write answers 503.
         durableWrites: { replicas: 1, timeout: 20 },
       },
-      { logger: (line) => void logged.push(line) },
+      { logger: (entry) => void logged.push(JSON.stringify(entry)) },
     )
     const listOwner = await ownerOf(worldsKey)
     let world = ''
