@@ -3,6 +3,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda'
 // Not node:http's STATUS_CODES: importing node:http costs a Lambda ~25 ms of cold start; http-errors already
 // ships this table.
 import statuses from 'statuses'
+import { checkKnownKeys, optionKeys } from './options/check-known-keys.js'
 
 /** A thrown value as logged: an Error's fields and its cause chain, or a non-Error's type and JSON preview. */
 export type JsonResponseLoggedError =
@@ -34,6 +35,14 @@ export type JsonResponseLogEntry = {
  */
 export type JsonResponseLogger = (entry: JsonResponseLogEntry) => void
 
+/** Invalid `jsonResponse` options: thrown when the middleware is created, never on a request. */
+export class JsonResponseConfigError extends TypeError {
+  constructor(message: string) {
+    super(`jsonResponse: ${message}`)
+    this.name = 'JsonResponseConfigError'
+  }
+}
+
 export interface JsonResponseOptions {
   /**
    * Where server-error causes go. Default: one JSON line `{"level":"ERROR", ...entry}` on `console.error`
@@ -59,6 +68,8 @@ const defaults: Required<JsonResponseOptions> = {
   logger: (entry) => console.error(JSON.stringify({ level: 'ERROR', ...entry })),
   headers: {},
 }
+
+const knownOptions = optionKeys<JsonResponseOptions>({ logger: true, headers: true })
 
 // RFC 9110 token; header values must not smuggle a line break into the response.
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -249,7 +260,7 @@ const buildHeaderFactory = (
   const rest: Record<string, string> = {}
   for (const [name, value] of Object.entries(extra)) {
     if (!headerName.test(name) || typeof value !== 'string' || headerValueUnsafe.test(value)) {
-      throw new TypeError(`jsonResponse: invalid header ${JSON.stringify(name)}`)
+      throw new JsonResponseConfigError(`invalid header ${JSON.stringify(name)}`)
     }
     if (name.toLowerCase() === 'content-type') contentType = value
     else rest[name] = value
@@ -264,6 +275,13 @@ const buildHeaderFactory = (
 }
 
 export const jsonResponse = (options: JsonResponseOptions = {}): MiddlewareObj<unknown, unknown, unknown> => {
+  if (typeof options !== 'object' || options === null) {
+    throw new JsonResponseConfigError('options must be an object (or left out)')
+  }
+  checkKnownKeys(options, knownOptions, (message) => new JsonResponseConfigError(message))
+  if (options.logger !== undefined && typeof options.logger !== 'function') {
+    throw new JsonResponseConfigError('logger must be a function receiving one log entry per server error')
+  }
   const logger = options.logger ?? defaults.logger
   const { contentType, baseHeaders } = buildHeaderFactory(options.headers ?? defaults.headers)
 

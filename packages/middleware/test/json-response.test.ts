@@ -6,7 +6,12 @@ import { createError as middyCreateError } from '@middy/util'
 import type { APIGatewayProxyResult, Context } from 'aws-lambda'
 import createError from 'http-errors'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type JsonResponseLogEntry, type JsonResponseOptions, jsonResponse } from '../src/json-response.js'
+import {
+  JsonResponseConfigError,
+  type JsonResponseLogEntry,
+  type JsonResponseOptions,
+  jsonResponse,
+} from '../src/json-response.js'
 
 const requestId = 'c0ffee00-0000-4000-8000-000000000001'
 
@@ -654,7 +659,7 @@ describe('jsonResponse: middleware order and options', () => {
   })
 
   it('rejects invalid option headers when the middleware is created', () => {
-    expect(() => jsonResponse({ headers: { 'Bad Name': 'x' } })).toThrow(TypeError)
+    expect(() => jsonResponse({ headers: { 'Bad Name': 'x' } })).toThrow(JsonResponseConfigError)
     expect(() => jsonResponse({ headers: { 'X-Ok': 'a\nb' } })).toThrow(TypeError)
   })
 })
