@@ -1,4 +1,5 @@
 export * from './durable-writes.js'
 export * from './json-response.js'
+export * from './powertools-cache-client.js'
 export * from './redis-pool.js'
 export * from './token-authorizer.js'
