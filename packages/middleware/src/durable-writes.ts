@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda'
 import { Cluster, Command, type Redis } from 'ioredis'
 import { connectionEpoch } from './durable-writes/connection-epochs.js'
 import { DurableWritesConfigError, ReplicasNotConfirmedError } from './durable-writes/errors.js'
+import { checkKnownKeys, optionKeys } from './options/check-known-keys.js'
 import { ServiceUnavailableError } from './redis-pool/errors.js'
 import { redisPoolDefaults } from './redis-pool/options.js'
 
@@ -40,6 +41,8 @@ export interface DurableWrites {
   /** Call before the request's first write, on the client the writes go through. */
   begin(client: Redis | Cluster, context?: RemainingTime): PendingWrites
 }
+
+const knownOptions = optionKeys<DurableWritesOptions>({ replicas: true, timeout: true, timeoutMargin: true })
 
 // How much later than its timeout a WAIT may be answered: Redis/Valkey time blocked clients out on their cron,
 // every 1000/hz ms (100 ms at the default hz 10), and the reply then has to travel back. Measured: WAIT 1 150
@@ -96,6 +99,7 @@ export const durableWrites = (options: DurableWritesOptions): DurableWrites => {
   if (typeof options !== 'object' || options === null) {
     throw new DurableWritesConfigError('options must be an object with replicas and timeout')
   }
+  checkKnownKeys(options, knownOptions, (message) => new DurableWritesConfigError(message))
   const replicas = checkInt('replicas', options.replicas, 1, 100)
   const timeout = checkInt('timeout', options.timeout, 1, 60_000)
   const timeoutMargin = checkInt(

@@ -3,12 +3,51 @@ import type { APIGatewayProxyResult } from 'aws-lambda'
 // Not node:http's STATUS_CODES: importing node:http costs a Lambda ~25 ms of cold start; http-errors already
 // ships this table.
 import statuses from 'statuses'
+import { checkKnownKeys, optionKeys } from './options/check-known-keys.js'
 
-/** Receives one JSON log line per server error (5xx), never per success or client error. */
-export type JsonResponseLogger = (line: string) => void
+/** A thrown value as logged: an Error's fields and its cause chain, or a non-Error's type and JSON preview. */
+export type JsonResponseLoggedError =
+  | {
+      name?: string
+      message?: string
+      stack?: string
+      status?: string | number | boolean
+      code?: string | number | boolean
+      cause?: JsonResponseLoggedError
+    }
+  | { type: string; value: string }
+
+/**
+ * What is logged for one server error (5xx). A structured object, not a JSON string, so a structured logger
+ * (Powertools Logger, pino) nests `error` as an object instead of encoding the whole entry a second time. No
+ * `level` key: it is the logger's to add (Powertools drops a `level` attribute with a warning line).
+ */
+export type JsonResponseLogEntry = {
+  message: string
+  statusCode: number
+  awsRequestId: string | null
+  error: JsonResponseLoggedError
+}
+
+/**
+ * Receives one entry per server error (5xx), never per success or client error. For Powertools Logger:
+ * `(entry) => logger.error(entry)`.
+ */
+export type JsonResponseLogger = (entry: JsonResponseLogEntry) => void
+
+/** Invalid `jsonResponse` options: thrown when the middleware is created, never on a request. */
+export class JsonResponseConfigError extends TypeError {
+  constructor(message: string) {
+    super(`jsonResponse: ${message}`)
+    this.name = 'JsonResponseConfigError'
+  }
+}
 
 export interface JsonResponseOptions {
-  /** Where server-error causes go. Default: `console.error`. */
+  /**
+   * Where server-error causes go. Default: one JSON line `{"level":"ERROR", ...entry}` on `console.error`
+   * (what CloudWatch and the Lambda runtime expect of plain console logging).
+   */
   logger?: JsonResponseLogger
   /**
    * Extra headers on every response this middleware builds (plain data and errors), e.g.
@@ -25,10 +64,12 @@ const jsonContentType = 'application/json'
 type MiddyRequest = Request<unknown, unknown, unknown>
 
 const defaults: Required<JsonResponseOptions> = {
-  // Looked up at call time so a test spy or a later console patch (Powertools, etc.) is honoured.
-  logger: (line) => console.error(line),
+  // Looked up at call time so a test spy or a later console patch is honoured.
+  logger: (entry) => console.error(JSON.stringify({ level: 'ERROR', ...entry })),
   headers: {},
 }
+
+const knownOptions = optionKeys<JsonResponseOptions>({ logger: true, headers: true })
 
 // RFC 9110 token; header values must not smuggle a line break into the response.
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -110,20 +151,9 @@ const loggable = (value: unknown): string | number | boolean =>
       ? value
       : preview(value)
 
-type LoggedCause =
-  | {
-      name?: string
-      message?: string
-      stack?: string
-      status?: string | number | boolean
-      code?: string | number | boolean
-      cause?: LoggedCause
-    }
-  | { type: string; value: string }
-
-const describeCause = (value: unknown, depth = 0): LoggedCause => {
+const describeCause = (value: unknown, depth = 0): JsonResponseLoggedError => {
   if (!isError(value)) return { type: value === null ? 'null' : typeof value, value: preview(value) }
-  const described: LoggedCause = {
+  const described: JsonResponseLoggedError = {
     name: safeString(read(value, 'name')),
     message: safeString(read(value, 'message')),
     stack: safeString(read(value, 'stack')),
@@ -211,15 +241,7 @@ const log = (
   error: unknown,
 ) => {
   try {
-    logger(
-      JSON.stringify({
-        level: 'ERROR',
-        message: reason,
-        statusCode,
-        awsRequestId: requestIdOf(request),
-        error: describeCause(error),
-      }),
-    )
+    logger({ message: reason, statusCode, awsRequestId: requestIdOf(request), error: describeCause(error) })
   } catch {
     // A broken logger must not turn a handled error into an unhandled one.
   }
@@ -238,7 +260,7 @@ const buildHeaderFactory = (
   const rest: Record<string, string> = {}
   for (const [name, value] of Object.entries(extra)) {
     if (!headerName.test(name) || typeof value !== 'string' || headerValueUnsafe.test(value)) {
-      throw new TypeError(`jsonResponse: invalid header ${JSON.stringify(name)}`)
+      throw new JsonResponseConfigError(`invalid header ${JSON.stringify(name)}`)
     }
     if (name.toLowerCase() === 'content-type') contentType = value
     else rest[name] = value
@@ -253,6 +275,13 @@ const buildHeaderFactory = (
 }
 
 export const jsonResponse = (options: JsonResponseOptions = {}): MiddlewareObj<unknown, unknown, unknown> => {
+  if (typeof options !== 'object' || options === null) {
+    throw new JsonResponseConfigError('options must be an object (or left out)')
+  }
+  checkKnownKeys(options, knownOptions, (message) => new JsonResponseConfigError(message))
+  if (options.logger !== undefined && typeof options.logger !== 'function') {
+    throw new JsonResponseConfigError('logger must be a function receiving one log entry per server error')
+  }
   const logger = options.logger ?? defaults.logger
   const { contentType, baseHeaders } = buildHeaderFactory(options.headers ?? defaults.headers)
 

@@ -5,6 +5,12 @@ import { isRedisTimeoutError, isRedisUnavailableError, serviceUnavailable } from
 import { type RedisPoolOptions, resolveRedisPoolConfig } from './redis-pool/options.js'
 import { closeAllEntries, lookupEntry, obtainEntry, type PoolEntry } from './redis-pool/pool.js'
 
+export {
+  type PowertoolsCacheClient,
+  type PowertoolsCacheSetOptions,
+  type PowertoolsCacheValue,
+  powertoolsCacheClient,
+} from './powertools-cache-client.js'
 export { isRedisUnavailableError, ServiceUnavailableError } from './redis-pool/errors.js'
 export {
   type RedisPasswordProvider,

@@ -1,4 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core'
+import { checkKnownKeys } from './options/check-known-keys.js'
 import {
   type AuthorizerContext,
   type AuthorizerContextValue,
@@ -60,7 +61,7 @@ const defaults = {
   context: {},
 } satisfies Required<Record<keyof TokenAuthorizerOptions, unknown>> & TokenAuthorizerOptions
 
-const knownOptions = new Set(Object.keys(defaults))
+const knownOptions = Object.freeze(Object.keys(defaults))
 
 // What @middy/ssm (and the other middy fetch middlewares) can produce as a context key after sanitizing.
 const contextKeyShape = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -72,9 +73,7 @@ const checkOptions = (options: TokenAuthorizerOptions): void => {
   if (typeof options !== 'object' || options === null) {
     throw new TokenAuthorizerConfigError('tokenAuthorizer needs an options object')
   }
-  for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key)) throw new TokenAuthorizerConfigError(`Unknown option '${key}'`)
-  }
+  checkKnownKeys(options, knownOptions, (message) => new TokenAuthorizerConfigError(message))
   const { tokens, tokensFromContext } = options
   if ((tokens === undefined) === (tokensFromContext === undefined)) {
     throw new TokenAuthorizerConfigError('Set exactly one of options.tokens and options.tokensFromContext')

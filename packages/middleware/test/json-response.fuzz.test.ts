@@ -17,7 +17,8 @@ interface Outcome {
 const invoke = async (handler: () => unknown): Promise<Outcome> => {
   const logs: string[] = []
   const lambda = middy(async (): Promise<unknown> => handler()).use(
-    jsonResponse({ logger: (line) => logs.push(line) }),
+    // Serialised here: an entry a structured logger cannot encode would never reach the log, and fail below.
+    jsonResponse({ logger: (entry) => logs.push(JSON.stringify(entry)) }),
   )
   const response = (await lambda({}, context)) as APIGatewayProxyResult
   return { response, logs }

@@ -6,7 +6,12 @@ import { createError as middyCreateError } from '@middy/util'
 import type { APIGatewayProxyResult, Context } from 'aws-lambda'
 import createError from 'http-errors'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type JsonResponseOptions, jsonResponse } from '../src/json-response.js'
+import {
+  JsonResponseConfigError,
+  type JsonResponseLogEntry,
+  type JsonResponseOptions,
+  jsonResponse,
+} from '../src/json-response.js'
 
 const requestId = 'c0ffee00-0000-4000-8000-000000000001'
 
@@ -30,7 +35,7 @@ const run = async (
 ): Promise<Run> => {
   const logs: Array<Record<string, unknown>> = []
   const lambda = middy(async (event: unknown, ctx: Context) => handler(event, ctx)).use(
-    jsonResponse({ logger: (line) => logs.push(JSON.parse(line)), ...options }),
+    jsonResponse({ logger: (entry) => logs.push(entry), ...options }),
   )
   const response = asProxy(await lambda({}, context))
   return { response, logs }
@@ -199,7 +204,6 @@ describe('jsonResponse: http errors', () => {
       expect(response.body).not.toContain('10.0.0.7')
       expect(logs).toHaveLength(1)
       expect(logs[0]).toMatchObject({
-        level: 'ERROR',
         statusCode: status,
         awsRequestId: requestId,
         error: { name: error.name, message: secret, status, stack: expect.stringContaining(secret) },
@@ -322,7 +326,6 @@ describe('jsonResponse: any other thrown value → 500', () => {
     })
     expect(logs).toHaveLength(1)
     expect(logs[0]).toMatchObject({
-      level: 'ERROR',
       message: 'request failed',
       statusCode: 500,
       awsRequestId: requestId,
@@ -457,7 +460,7 @@ describe('jsonResponse: middy early timeout', () => {
   })
 
   it('middy({ timeoutEarlyInMillis }) firing → 504 Gateway Timeout, logged', async () => {
-    const logs: string[] = []
+    const logs: JsonResponseLogEntry[] = []
     let aborted = false
     const lambda = middy(
       async (_event: unknown, _context: Context, { signal }: { signal: AbortSignal }) => {
@@ -468,7 +471,7 @@ describe('jsonResponse: middy early timeout', () => {
         return { never: 'returned' }
       },
       { timeoutEarlyInMillis: 50 },
-    ).use(jsonResponse({ logger: (line) => logs.push(line) }))
+    ).use(jsonResponse({ logger: (entry) => logs.push(entry) }))
 
     const started = performance.now()
     const response = asProxy(await lambda({}, lambdaContext({ getRemainingTimeInMillis: () => 100 })))
@@ -482,7 +485,7 @@ describe('jsonResponse: middy early timeout', () => {
     expect(aborted).toBe(true)
     expect(elapsed).toBeLessThan(1_400)
     expect(logs).toHaveLength(1)
-    expect(JSON.parse(logs[0] ?? '')).toMatchObject({
+    expect(logs[0]).toMatchObject({
       statusCode: 504,
       awsRequestId: requestId,
       error: { name: 'TimeoutError', message: '[AbortError]: The operation was aborted.' },
@@ -598,6 +601,7 @@ describe('jsonResponse: middleware order and options', () => {
     expect(typeof line).toBe('string')
     expect(line).not.toContain('\n')
     expect(JSON.parse(line as string)).toMatchObject({
+      level: 'ERROR',
       awsRequestId: requestId,
       error: { message: 'default logger' },
     })
@@ -615,12 +619,12 @@ describe('jsonResponse: middleware order and options', () => {
     )
     expect(await lambda({}, {} as Context)).toMatchObject({ statusCode: 500 })
 
-    const logs: string[] = []
+    const logs: JsonResponseLogEntry[] = []
     const noId = middy(async () => {
       throw new Error('y')
-    }).use(jsonResponse({ logger: (line) => logs.push(line) }))
+    }).use(jsonResponse({ logger: (entry) => logs.push(entry) }))
     await noId({}, {} as Context)
-    expect(JSON.parse(logs[0] ?? '')).toMatchObject({ awsRequestId: null })
+    expect(logs[0]).toMatchObject({ awsRequestId: null })
   })
 
   it('adds option headers to the responses it builds, not to proxy responses', async () => {
@@ -655,7 +659,7 @@ describe('jsonResponse: middleware order and options', () => {
   })
 
   it('rejects invalid option headers when the middleware is created', () => {
-    expect(() => jsonResponse({ headers: { 'Bad Name': 'x' } })).toThrow(TypeError)
+    expect(() => jsonResponse({ headers: { 'Bad Name': 'x' } })).toThrow(JsonResponseConfigError)
     expect(() => jsonResponse({ headers: { 'X-Ok': 'a\nb' } })).toThrow(TypeError)
   })
 })

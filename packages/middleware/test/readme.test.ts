@@ -12,7 +12,7 @@ const context = (id: string) =>
   ({ awsRequestId: id, getRemainingTimeInMillis: () => 3_000 }) as unknown as import('aws-lambda').Context
 
 describe('README examples', () => {
-  it.each(['authorizer.ts', 'blocks.ts', 'blocks-iam.ts', 'durable-writes.ts'])(
+  it.each(['authorizer.ts', 'blocks.ts', 'blocks-iam.ts', 'durable-writes.ts', 'powertools.ts'])(
     'quotes examples/%s verbatim',
     (name) => {
       expect(readme).toContain(example(name))
@@ -71,6 +71,26 @@ describe('README examples', () => {
       })
       const bad = (await handler(event(), context('readme-4') as never)) as unknown
       expect(bad).toMatchObject({ statusCode: 400, body: JSON.stringify({ message: 'world is required' }) })
+    })
+
+    it('powertools: one order per Idempotency-Key, the repeat answered from Redis', async () => {
+      const { handler } = await import('../examples/powertools.js')
+      // A fresh key per run: the shared Redis may still hold records of earlier runs.
+      const key = `readme-${crypto.randomUUID()}`
+      const event = (idempotencyKey: string) =>
+        ({
+          headers: { 'Idempotency-Key': idempotencyKey },
+        }) as unknown as import('aws-lambda').APIGatewayProxyEvent
+      const first = (await handler(event(key), context('readme-7') as never)) as {
+        statusCode: number
+        body: string
+      }
+      const repeat = (await handler(event(key), context('readme-8') as never)) as unknown
+      const other = (await handler(event(`${key}-2`), context('readme-9') as never)) as { body: string }
+      expect(first.statusCode).toBe(200)
+      expect(repeat).toEqual(first)
+      const order = (JSON.parse(first.body) as { order: number }).order
+      expect((JSON.parse(other.body) as { order: number }).order).toBeGreaterThan(order)
     })
 
     it('durable writes: 200 once the replica holds the write, 503 JSON while it cannot confirm', async () => {

@@ -167,7 +167,7 @@ describe('the README bundling recipe', () => {
       expect(bundle).not.toContain(repoRoot)
       // Minified: the example's `export const handler` became a renamed local exported under its name.
       expect(bundle).not.toContain('export const handler')
-      expect(bundle).toMatch(/export\s*\{\s*\w+ as handler\s*\}/)
+      expect(bundle).toMatch(/export\s*\{\s*[\w$]+ as handler\s*\}/)
     }
     // The SSM client is imported from the runtime's SDK, not inlined.
     const authorizer = readFileSync(join(project, 'dist', 'authorizer.mjs'), 'utf8')

@@ -332,7 +332,7 @@ describe('options', () => {
   it.each([
     [{}, /exactly one of/],
     [{ tokens, tokensFromContext: 'tokens' }, /exactly one of/],
-    [{ tokens, token: 'x' }, /Unknown option 'token'/],
+    [{ tokens, token: 'x' }, /unknown option "token" \(did you mean "tokens"\?\)/],
     [{ tokensFromContext: 'auth-tokens' }, /auth_tokens/],
     [{ tokensFromContext: '' }, /tokensFromContext/],
     [{ tokensFromContext: 42 }, /tokensFromContext/],

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls'
 import type { ClusterOptions, RedisOptions } from 'ioredis'
+import { checkKnownKeys, optionKeys } from '../options/check-known-keys.js'
 
 /**
  * Returns the password (or token) to authenticate with. Called before every connection attempt, reconnects
@@ -90,6 +91,27 @@ export const redisPoolDefaults = {
   disablePrefetch: false,
   awaitConnection: true,
 } as const satisfies Partial<RedisPoolOptions<'redis'>>
+
+const knownOptions = optionKeys<RedisPoolOptions<string>>({
+  url: true,
+  host: true,
+  port: true,
+  tls: true,
+  username: true,
+  password: true,
+  db: true,
+  cluster: true,
+  nodes: true,
+  connectTimeout: true,
+  commandTimeout: true,
+  timeoutMargin: true,
+  reconnectAttempts: true,
+  contextKey: true,
+  disablePrefetch: true,
+  awaitConnection: true,
+  redisOptions: true,
+  clusterOptions: true,
+})
 
 /** Options checked and resolved once, when the middleware (or accessor) is set up. */
 export interface ResolvedRedisPoolConfig {
@@ -188,6 +210,7 @@ export const resolveRedisPoolConfig = (options: RedisPoolOptions<string>): Resol
   if (typeof options !== 'object' || options === null) {
     throw new RedisPoolConfigError('options must be an object with at least url or host')
   }
+  checkKnownKeys(options, knownOptions, (message) => new RedisPoolConfigError(message))
   const fromUrl: UrlParts = options.url === undefined ? { tls: false } : parseUrl(options.url)
   const host = options.host ?? fromUrl.host
   if (host === undefined || host === '') {

@@ -21,7 +21,7 @@ export const lambdaWith = <TContext extends Context>(
   handler: (event: unknown, context: TContext) => Promise<unknown>,
 ) => {
   const lambda = middy()
-    .use(jsonResponse({ logger: (line) => errorLogs.push(JSON.parse(line) as Record<string, unknown>) }))
+    .use(jsonResponse({ logger: (entry) => errorLogs.push(entry) }))
     .use(pool)
     .handler(handler)
   return async (remainingMs = 6000, event: unknown = {}): Promise<Invocation> => {
