@@ -2,7 +2,13 @@
 // (503 JSON when it does not come in time), reads never wait, and writes that change nothing send no WAIT.
 // A private primary with one replica, because the test freezes the replica.
 import { closeRedisPool } from '@cubewalk/middleware'
-import { type RedisCluster, type RedisProcess, startCluster, startRedis } from '@cubewalk/redis-harness'
+import {
+  type RedisCluster,
+  type RedisProcess,
+  startCluster,
+  startRedis,
+  waitForReplicaAcks,
+} from '@cubewalk/redis-harness'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { chunkKey, chunkMember, worldsKey } from '../src/blocks/keys.js'
@@ -43,6 +49,7 @@ beforeAll(async () => {
     async () => expect(await replica.cli('INFO', 'replication')).toMatch(/master_link_status:up/),
     { timeout: 10_000, interval: 50 },
   )
+  await waitForReplicaAcks(primary)
   // The configuration exactly as the stack's environment gives it.
   const config = readBlocksConfig({
     REDIS_URL: primary.url,

@@ -1,6 +1,12 @@
 // durableWrites: WAIT after a request's writes, bounded by the invocation's time, 503 when replicas don't confirm.
 // Real servers: a primary with one replica (standalone) and a three-primary cluster without replicas.
-import { type RedisCluster, type RedisProcess, startCluster, startRedis } from '@cubewalk/redis-harness'
+import {
+  type RedisCluster,
+  type RedisProcess,
+  startCluster,
+  startRedis,
+  waitForReplicaAcks,
+} from '@cubewalk/redis-harness'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
@@ -35,6 +41,7 @@ beforeAll(async () => {
     async () => expect(await replica.cli('INFO', 'replication')).toMatch(/master_link_status:up/),
     { timeout: 10_000, interval: 50 },
   )
+  await waitForReplicaAcks(primary)
 })
 
 afterAll(async () => {

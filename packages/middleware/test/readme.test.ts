@@ -1,7 +1,7 @@
 // The README's examples are real code: typechecked from examples/, run here, and quoted verbatim in the README.
 import { readFileSync } from 'node:fs'
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { startRedis } from '@cubewalk/redis-harness'
+import { startRedis, waitForReplicaAcks } from '@cubewalk/redis-harness'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { closeRedisPool } from '../src/index.js'
@@ -102,6 +102,7 @@ describe('README examples', () => {
           async () => expect(await replica.cli('INFO', 'replication')).toMatch(/master_link_status:up/),
           { timeout: 10_000, interval: 50 },
         )
+        await waitForReplicaAcks(primary)
         process.env.REDIS_URL = primary.url
         const { handler } = await import('../examples/durable-writes.js')
         const event = (body: string) =>

@@ -5,7 +5,13 @@
 
 import { cacheAccessString, cacheCommands } from '@cubewalk/handlers/cache-access'
 import { ENV } from '@cubewalk/handlers/config'
-import { type RedisCluster, type RedisProcess, startCluster, startRedis } from '@cubewalk/redis-harness'
+import {
+  type RedisCluster,
+  type RedisProcess,
+  startCluster,
+  startRedis,
+  waitForReplicaAcks,
+} from '@cubewalk/redis-harness'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -372,11 +378,7 @@ describe('the access string with writes that wait for replicas', () => {
     replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)] })
     admin = new Redis({ port: primary.port, lazyConnect: true })
     await admin.connect()
-    // The replica must be online before a WAIT can be confirmed.
-    for (let i = 0; i < 100 && !/slave0:.*state=online/.test(await admin.info('replication')); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    expect(await admin.info('replication')).toMatch(/slave0:.*state=online/)
+    await waitForReplicaAcks(primary)
   }, 60_000)
 
   afterAll(async () => {

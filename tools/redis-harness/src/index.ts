@@ -319,3 +319,34 @@ export async function waitUntilClosed(port: number, timeoutMs = 5_000): Promise<
   }
   throw new Error(`port ${port} still accepts connections`)
 }
+
+/**
+ * Resolves once `replicas` replicas acknowledge a fresh write on `primary`. Right after a replica has synced, its
+ * first acknowledgement can wait for its once-a-second `REPLCONF ACK`, so a `WAIT` with a short timeout may count
+ * 0 replicas for up to a second although the link is up: tests of `WAIT` start from here.
+ */
+export async function waitForReplicaAcks(
+  primary: Pick<RedisProcess, 'port'>,
+  replicas = 1,
+  timeoutMs = 5_000,
+): Promise<void> {
+  // One redis-cli session, so WAIT counts the write made on the same connection just before it.
+  const answer = await new Promise<string>((resolve, reject) => {
+    const proc = spawn(REDIS_CLI_BIN, ['-h', '127.0.0.1', '-p', String(primary.port)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let out = ''
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
+    proc.on('error', reject)
+    proc.on('close', () => resolve(out.trim()))
+    proc.stdin.end(`SET __harness:replica-probe ${Date.now()}\nWAIT ${replicas} ${timeoutMs}\n`)
+  })
+  const confirmed = Number(answer.split('\n').at(-1))
+  if (!(confirmed >= replicas)) {
+    throw new Error(
+      `${replicas} replica(s) did not acknowledge a write within ${timeoutMs} ms (got ${answer})`,
+    )
+  }
+}
