@@ -3,7 +3,9 @@
 // it with every child process gone.
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pingRedis } from '../src/services/redis-server.js'
@@ -12,6 +14,9 @@ import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.j
 
 const fixtureWiring = fileURLToPath(new URL('./support/fixture-wiring.ts', import.meta.url))
 const startScript = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
+const synthCacheScript = fileURLToPath(new URL('./support/synth-cache-cli.mjs', import.meta.url))
+// Inside the package, so the CDK app finds the repo's aws-cdk CLI as a real app would; .tmp is git-ignored.
+const scratchRoot = fileURLToPath(new URL('../.tmp', import.meta.url))
 
 let assembly: FixtureAssembly
 beforeAll(() => {
@@ -26,14 +31,17 @@ interface Started {
 }
 
 function start(args: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(
-    process.execPath,
+  return spawnCli(
     [startScript, '--assembly', assembly.dir, '--wiring', fixtureWiring, '--quiet-functions', ...args],
-    {
-      env: { ...process.env, REDIS_URL: '', PORT: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    env,
   )
+}
+
+function spawnCli(args: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, REDIS_URL: '', PORT: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
@@ -144,4 +152,68 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
     expect(started.output()).toContain('"/nonexistent/redis-server" was not found')
     expect(started.output()).toContain('REDIS_URL=redis://127.0.0.1:6379 (or --redis-url)')
   })
+
+  it('checks the port before synthesizing: a taken port fails at once, not after cdk synth', async () => {
+    const blocker: Server = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()))
+    const port = (blocker.address() as { port: number }).port
+    mkdirSync(scratchRoot, { recursive: true })
+    const appDir = mkdtempSync(join(scratchRoot, 'no-synth-'))
+    try {
+      // No cdk.json: a synthesis started before the port check would fail with "cdk.json is missing" instead.
+      const started = spawnCli([startScript, '--app-dir', appDir, '--port', String(port)])
+      expect(await started.exited).toBe(1)
+      expect(started.output()).toContain(`port ${port} is already in use`)
+      expect(started.output()).not.toContain('cdk.json')
+    } finally {
+      blocker.close()
+      rmSync(appDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('synth cache (an app declaring its synth inputs)', () => {
+  it('reuses cdk.out when the inputs are unchanged, synthesizes again when one changes or with --force-synth', async () => {
+    mkdirSync(scratchRoot, { recursive: true })
+    const appDir = mkdtempSync(join(scratchRoot, 'cached-app-'))
+    mkdirSync(join(appDir, 'src'))
+    writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const version = 1\n')
+    // A CDK app whose synthesis copies the fixture assembly and counts itself.
+    writeFileSync(join(appDir, 'cdk.json'), JSON.stringify({ app: 'node synth.mjs' }))
+    writeFileSync(
+      join(appDir, 'synth.mjs'),
+      "import { appendFileSync, cpSync } from 'node:fs'\n" +
+        'cpSync(process.env.FIXTURE_ASSEMBLY, process.env.CDK_OUTDIR, { recursive: true })\n' +
+        "appendFileSync('synth-count', 'synth\\n')\n",
+    )
+    const synths = () => readFileSync(join(appDir, 'synth-count'), 'utf8').split('\n').filter(Boolean).length
+    const run = async (extra: string[] = []) => {
+      const started = spawnCli(
+        [synthCacheScript, appDir, '--wiring', fixtureWiring, '--quiet-functions', '--port', '0', ...extra],
+        { FIXTURE_ASSEMBLY: assembly.dir },
+      )
+      try {
+        await waitFor(started, 'Ctrl-C stops everything.', 60_000)
+        return started.output()
+      } finally {
+        started.child.kill('SIGTERM')
+        await started.exited
+      }
+    }
+    try {
+      expect(await run()).toContain('Synthesizing the stack (cdk synth)')
+      expect(synths()).toBe(1)
+      const reused = await run()
+      expect(reused).toContain('Sources unchanged since the last cdk synth: reusing cdk.out')
+      expect(reused).not.toContain('Synthesizing the stack')
+      expect(synths()).toBe(1)
+      writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const version = 2\n')
+      expect(await run()).toContain('Synthesizing the stack (cdk synth)')
+      expect(synths()).toBe(2)
+      await run(['--force-synth'])
+      expect(synths()).toBe(3)
+    } finally {
+      rmSync(appDir, { recursive: true, force: true })
+    }
+  }, 180_000)
 })

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -16,6 +17,13 @@ import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
 import type { LocalWiring } from '../wiring.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
+import {
+  forgetSynthKey,
+  isAssemblyFresh,
+  recordSynthKey,
+  type SynthInputs,
+  synthCacheKey,
+} from './synth-cache.js'
 
 /** The application the command line serves. */
 export interface CliApp {
@@ -27,6 +35,11 @@ export interface CliApp {
   cdkAppDir?: string
   /** The application's part: function environment, seeded parameters, token checks. */
   wiring?: LocalWiring
+  /**
+   * What the app's `cdk synth` reads (paths relative to the CDK app directory). Declared, a start whose inputs
+   * hash to the key of the last synthesis reuses its assembly; undeclared, every start synthesizes.
+   */
+  synthInputs?: SynthInputs
 }
 
 const help = (usage: string) => `Usage: ${usage}
@@ -48,6 +61,7 @@ Options (environment variable in brackets):
   --assembly <dir>     serve this cloud assembly as is (implies --no-synth) [CUBEWALK_ASSEMBLY]
   --stack <name>       the stack to serve when the assembly holds several
   --no-synth           serve the existing cdk.out without running cdk synth first
+  --force-synth        run cdk synth even when the sources are unchanged since the last one
   --app-dir <dir>      the CDK app (its cdk.json) to synthesize (default: the current directory)
   --wiring <module>    a module exporting \`wiring\` (a LocalWiring): the application's environment overrides,
                        seeded SSM parameters and token checks
@@ -69,6 +83,42 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`)
   return n
+}
+
+/** Fails fast, before a synthesis of several seconds, when the port is taken (port 0 is always free). */
+function ensurePortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve()
+  return new Promise((resolvePromise, reject) => {
+    const probe = createServer()
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error),
+    )
+    probe.listen(port, host, () => probe.close(() => resolvePromise()))
+  })
+}
+
+/**
+ * The assembly to serve: the last one when the app declared its synth inputs and they hash to its key, else a
+ * fresh `cdk synth` (whose key is recorded only once it succeeded).
+ */
+async function synthOrReuse(
+  stackDir: string,
+  inputs: SynthInputs | undefined,
+  force: boolean,
+): Promise<string> {
+  const out = join(stackDir, 'cdk.out')
+  if (!inputs) return synth(stackDir)
+  const key = synthCacheKey(stackDir, inputs)
+  if (!force && isAssemblyFresh(out, key)) {
+    process.stderr.write(
+      'Sources unchanged since the last cdk synth: reusing cdk.out (--force-synth to redo it).\n',
+    )
+    return out
+  }
+  forgetSynthKey(out)
+  await synth(stackDir)
+  recordSynthKey(out, key)
+  return out
 }
 
 /** Runs `cdk synth` with the app's cdk.json, so the template is the one `cdk deploy` would deploy. */
@@ -208,10 +258,12 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
 
   let assemblyDir = values.assembly ?? env.CUBEWALK_ASSEMBLY
   try {
+    await ensurePortFree(values.host ?? '127.0.0.1', port)
     if (assemblyDir) assemblyDir = resolve(assemblyDir)
     else if (values['no-synth']) assemblyDir = join(stackDir, 'cdk.out')
-    else assemblyDir = await synth(stackDir)
+    else assemblyDir = await synthOrReuse(stackDir, app.synthInputs, values['force-synth'] === true)
   } catch (error) {
+    if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
     return fail((error as Error).message)
   }
 
@@ -240,12 +292,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       ...(wiring ? { wiring } : {}),
     })
   } catch (error) {
-    if (error instanceof PortInUseError) {
-      return fail(
-        `port ${error.port} is already in use (is another \`${command}\` running?).\n` +
-          `  Stop it, or pick another port: PORT=${error.port + 1} ${command}   (or: ${command}${app.command ? ' --' : ''} --port ${error.port + 1})`,
-      )
-    }
+    if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
     if (error instanceof RedisServerMissingError || error instanceof CloudAssemblyError)
       return fail(error.message)
     return fail((error as Error).stack ?? String(error))
@@ -278,6 +325,13 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   })
 }
 
+function portInUseMessage(port: number, command: string, app: CliApp): string {
+  return (
+    `port ${port} is already in use (is another \`${command}\` running?).\n` +
+    `  Stop it, or pick another port: PORT=${port + 1} ${command}   (or: ${command}${app.command ? ' --' : ''} --port ${port + 1})`
+  )
+}
+
 /** Past every function's longest legitimate run (its timeout, or an init), the runner's thread is stuck. */
 function watchInlineRunner(runner: Runner, command: string) {
   const functions = [...runner.model.functions.values()].flatMap((fn) =>
@@ -301,6 +355,7 @@ function parse(argv: string[]) {
       assembly: { type: 'string' },
       stack: { type: 'string' },
       'no-synth': { type: 'boolean' },
+      'force-synth': { type: 'boolean' },
       'app-dir': { type: 'string' },
       wiring: { type: 'string' },
       region: { type: 'string' },
