@@ -172,6 +172,105 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
   })
 })
 
+describe('--no-authorizer / --identity (a mock identity instead of the Lambda authorizer)', () => {
+  type Echo = { event: { requestContext: { authorizer: Record<string, unknown> } } }
+  const originOf = (text: string) => /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(text)?.[1] as string
+
+  it('allows a request without a token, with the authorizer shape a real authorizer gives, and warns', async () => {
+    const identity = { principalId: 'alice', context: { tier: 'gold', level: 3, admin: true } }
+    const mocked = start(['--port', '0', '--identity', JSON.stringify(identity)])
+    const real = start(['--port', '0'])
+    try {
+      await waitFor(mocked, 'Ctrl-C stops everything')
+      await waitFor(real, 'Ctrl-C stops everything')
+      expect(mocked.output()).toContain(
+        'WARNING: authorizers bypassed (--no-authorizer): every request to a method behind a Lambda authorizer is allowed, with no token, as principalId "alice"',
+      )
+      expect(real.output()).not.toContain('authorizers bypassed')
+
+      const res = await call(originOf(mocked.output()), 'GET', '/prod/cubewalkblocks')
+      expect(res.status).toBe(200)
+      const authorizer = (JSON.parse(res.body.toString()) as Echo).event.requestContext.authorizer
+      expect(authorizer).toEqual({
+        principalId: 'alice',
+        tier: 'gold',
+        level: '3',
+        admin: 'true',
+        integrationLatency: 0,
+      })
+      await waitFor(mocked, 'GET /prod/cubewalkblocks → 200')
+      expect(mocked.output()).toMatch(/GET \/prod\/cubewalkblocks → 200 .*authorizer: mock/)
+      expect(mocked.output()).not.toContain('REPORT FixtureStack-AuthFn')
+
+      // The default stays the real authorizer: no token is refused, and an allowed request gets the same shape.
+      expect((await call(originOf(real.output()), 'GET', '/prod/cubewalkblocks')).status).toBe(401)
+      const allowed = await call(originOf(real.output()), 'GET', '/prod/cubewalkblocks', {
+        token: 'allow-abc-123',
+      })
+      const realAuthorizer = (JSON.parse(allowed.body.toString()) as Echo).event.requestContext.authorizer
+      const shape = (o: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v]))
+      expect(shape(realAuthorizer)).toMatchObject({
+        principalId: 'string',
+        integrationLatency: 'number',
+        flag: 'string',
+      })
+      for (const [key, type] of Object.entries(shape(authorizer))) {
+        expect(type).toBe(key === 'integrationLatency' ? 'number' : 'string')
+      }
+    } finally {
+      mocked.child.kill('SIGTERM')
+      real.child.kill('SIGTERM')
+      await Promise.all([mocked.exited, real.exited])
+    }
+  })
+
+  it('--no-authorizer alone allows as principalId local-user', async () => {
+    const started = start(['--port', '0', '--no-authorizer'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const res = await call(originOf(started.output()), 'GET', '/prod/cubewalkblocks')
+      expect(res.status).toBe(200)
+      expect((JSON.parse(res.body.toString()) as Echo).event.requestContext.authorizer).toEqual({
+        principalId: 'local-user',
+        integrationLatency: 0,
+      })
+    } finally {
+      started.child.kill('SIGTERM')
+      await started.exited
+    }
+  })
+
+  it('a bad identity fails clearly before anything starts', async () => {
+    mkdirSync(scratchRoot, { recursive: true })
+    const dir = mkdtempSync(join(scratchRoot, 'identity-'))
+    const file = join(dir, 'identity.json')
+    writeFileSync(file, JSON.stringify({ principalId: 'bob', context: { groups: ['a'] } }))
+    try {
+      const cases: Array<[string[], string]> = [
+        [['--identity', '{"context":{}}'], '--identity: principalId must be a non-empty string'],
+        [['--identity', 'alice'], '--identity is not JSON'],
+        [['--identity', '{"principalId":"a","role":"x"}'], '--identity: unknown key "role"'],
+        [
+          ['--identity-file', file],
+          `--identity-file ${file}: context.groups must be a string, number or boolean`,
+        ],
+        [
+          ['--identity-file', join(dir, 'missing.json')],
+          `cannot read --identity-file ${join(dir, 'missing.json')}`,
+        ],
+      ]
+      for (const [args, message] of cases) {
+        const started = start(['--port', '0', ...args])
+        expect(await started.exited).toBe(1)
+        expect(started.output()).toContain(message)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('synth cache (an app declaring its synth inputs)', () => {
   it('reuses cdk.out when the inputs are unchanged, synthesizes again when one changes or with --force-synth', async () => {
     mkdirSync(scratchRoot, { recursive: true })

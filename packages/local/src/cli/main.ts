@@ -9,6 +9,13 @@ import { createServer } from 'node:net'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import {
+  DEFAULT_MOCK_IDENTITY,
+  type MockIdentity,
+  MockIdentityError,
+  parseMockIdentity,
+  readMockIdentity,
+} from '../gateway/mock-identity.js'
 import { PortInUseError } from '../gateway/server.js'
 import { startStuckWatchdog } from '../lambda/hosts/stuck-watchdog.js'
 import { INIT_TIMEOUT_MS } from '../lambda/lambda-pool.js'
@@ -66,6 +73,11 @@ Options (environment variable in brackets):
   --wiring <module>    a module exporting \`wiring\` (a LocalWiring): the application's environment overrides,
                        seeded SSM parameters and token checks
   --region <r>         region in ARNs and AWS_REGION (default us-east-1)
+  --no-authorizer      do not run Lambda authorizers: allow every request as principalId "local-user" (or the
+                       --identity), for working on a handler without tokens. Off by default
+  --identity <json>    the mock identity, '{"principalId":"alice","context":{"tier":"gold"}}' (implies
+                       --no-authorizer)
+  --identity-file <f>  the same, from a JSON file (implies --no-authorizer)
   --quiet-functions    hide the functions' own console output
   --report-all         print a REPORT line for every invocation, not only cold starts
   -h, --help           this text
@@ -248,6 +260,16 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   if (concurrency === 0) return fail('--concurrency must be at least 1')
   const isolation = values.isolation ?? env.CUBEWALK_ISOLATION ?? 'thread'
   if (isolation !== 'inline' && isolation !== 'thread') return fail('--isolation must be inline or thread')
+  let mockIdentity: MockIdentity | undefined
+  try {
+    if (values.identity !== undefined && values['identity-file'] !== undefined)
+      throw new MockIdentityError('give --identity or --identity-file, not both')
+    if (values.identity !== undefined) mockIdentity = parseMockIdentity(values.identity, '--identity')
+    else if (values['identity-file'] !== undefined) mockIdentity = readMockIdentity(values['identity-file'])
+    else if (values['no-authorizer']) mockIdentity = DEFAULT_MOCK_IDENTITY
+  } catch (error) {
+    return fail((error as Error).message)
+  }
   const tokens =
     values.token && values.token.length > 0
       ? values.token
@@ -290,6 +312,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       log: (line) => process.stderr.write(`${line}\n`),
       externalModulesFrom: stackDir,
       ...(wiring ? { wiring } : {}),
+      ...(mockIdentity ? { mockIdentity } : {}),
     })
   } catch (error) {
     if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
@@ -299,6 +322,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   }
 
   process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name)}\n`)
+  if (mockIdentity) process.stdout.write(`${authorizerBypassWarning(mockIdentity)}\n\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
 
   return await new Promise<number>((resolveExit) => {
@@ -323,6 +347,14 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
     process.on('SIGTERM', () => shutdown('SIGTERM'))
     process.on('SIGHUP', () => shutdown('SIGHUP'))
   })
+}
+
+/** Printed after the banner, where it is seen: requests that would be refused on AWS are allowed here. */
+function authorizerBypassWarning(identity: MockIdentity): string {
+  return (
+    `WARNING: authorizers bypassed (--no-authorizer): every request to a method behind a Lambda authorizer is ` +
+    `allowed, with no token, as principalId "${identity.principalId}" context ${JSON.stringify(identity.context)}.`
+  )
 }
 
 function portInUseMessage(port: number, command: string, app: CliApp): string {
@@ -359,6 +391,9 @@ function parse(argv: string[]) {
       'app-dir': { type: 'string' },
       wiring: { type: 'string' },
       region: { type: 'string' },
+      'no-authorizer': { type: 'boolean' },
+      identity: { type: 'string' },
+      'identity-file': { type: 'string' },
       'quiet-functions': { type: 'boolean' },
       'report-all': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
