@@ -282,6 +282,10 @@ describe('synth cache (an app declaring its synth inputs)', () => {
     writeFileSync(
       join(appDir, 'synth.mjs'),
       "import { appendFileSync, cpSync } from 'node:fs'\n" +
+        // What a real synthesis prints: routine lines (held back), and a warning (shown).
+        "console.error('Bundling asset App/Fn/Code/Stage...')\n" +
+        "console.error('[Warning at /App/Fn] a warning the user must see')\n" +
+        "if (process.env.FAIL_SYNTH) { console.error('Error: the stack does not synthesize'); process.exit(1) }\n" +
         'cpSync(process.env.FIXTURE_ASSEMBLY, process.env.CDK_OUTDIR, { recursive: true })\n' +
         "appendFileSync('synth-count', 'synth\\n')\n",
     )
@@ -300,7 +304,13 @@ describe('synth cache (an app declaring its synth inputs)', () => {
       }
     }
     try {
-      expect(await run()).toContain('Synthesizing the stack (cdk synth)')
+      const first = await run()
+      expect(first).toContain('Synthesizing the stack (cdk synth)')
+      expect(first).toMatch(/Synthesized in [\d.]+ s\./)
+      // Quiet output: the routine lines do not reach the console, a warning does.
+      expect(first).toContain('[Warning at /App/Fn] a warning the user must see')
+      expect(first).not.toContain('Bundling asset')
+      expect(first).not.toContain('feature flags')
       expect(synths()).toBe(1)
       const reused = await run()
       expect(reused).toContain('Sources unchanged since the last cdk synth: reusing cdk.out')
@@ -311,6 +321,16 @@ describe('synth cache (an app declaring its synth inputs)', () => {
       expect(synths()).toBe(2)
       await run(['--force-synth'])
       expect(synths()).toBe(3)
+      // A failed synth shows everything, the held-back lines included, and is never reused afterwards.
+      const failed = spawnCli([synthCacheScript, appDir, '--port', '0', '--force-synth'], {
+        FIXTURE_ASSEMBLY: assembly.dir,
+        FAIL_SYNTH: '1',
+      })
+      expect(await failed.exited).toBe(1)
+      expect(failed.output()).toContain('Error: the stack does not synthesize')
+      expect(failed.output()).toContain('Bundling asset App/Fn/Code/Stage...')
+      expect(failed.output()).toContain('cdk synth failed')
+      expect(await run()).toContain('Synthesizing the stack (cdk synth)')
     } finally {
       rmSync(appDir, { recursive: true, force: true })
     }

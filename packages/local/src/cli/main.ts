@@ -31,6 +31,7 @@ import {
   type SynthInputs,
   synthCacheKey,
 } from './synth-cache.js'
+import { SynthOutputFilter } from './synth-output.js'
 
 /** The application the command line serves. */
 export interface CliApp {
@@ -149,16 +150,28 @@ function synth(stackDir: string): Promise<string> {
   }
   const out = join(stackDir, 'cdk.out')
   process.stderr.write('Synthesizing the stack (cdk synth)...\n')
+  const began = performance.now()
+  // The routine lines (asset bundling, the feature-flag notice) are held back so that the banner is not buried;
+  // everything else (warnings, errors) passes, and a failed synth prints the held-back lines too.
+  const filter = new SynthOutputFilter((line) => process.stderr.write(`${line}\n`))
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [cli, 'synth', '--quiet', '--no-notices', '--output', out], {
       cwd: stackDir,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
     })
+    child.stdout.on('data', (chunk: Buffer) => filter.write(chunk))
+    child.stderr.on('data', (chunk: Buffer) => filter.write(chunk))
     child.once('error', reject)
-    child.once('exit', (code) => {
-      if (code === 0) resolvePromise(out)
-      else reject(new Error(`cdk synth failed (exit ${code}); fix the stack or start with --no-synth`))
+    child.once('close', (code) => {
+      filter.end()
+      if (code === 0) {
+        process.stderr.write(`Synthesized in ${((performance.now() - began) / 1000).toFixed(1)} s.\n`)
+        resolvePromise(out)
+      } else {
+        filter.releaseHeld()
+        reject(new Error(`cdk synth failed (exit ${code}); fix the stack or start with --no-synth`))
+      }
     })
   })
 }
