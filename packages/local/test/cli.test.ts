@@ -331,6 +331,10 @@ describe('synth cache (an app declaring its synth inputs)', () => {
       expect(failed.output()).toContain('Bundling asset App/Fn/Code/Stage...')
       expect(failed.output()).toContain('cdk synth failed')
       expect(await run()).toContain('Synthesizing the stack (cdk synth)')
+      expect(synths()).toBe(4)
+      // The declared inputs describe the app's own directory: another --app-dir is never served from the cache.
+      expect(await run(['--app-dir', appDir])).toContain('Synthesizing the stack (cdk synth)')
+      expect(synths()).toBe(5)
     } finally {
       rmSync(appDir, { recursive: true, force: true })
     }

@@ -296,7 +296,11 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
     await ensurePortFree(values.host ?? '127.0.0.1', port)
     if (assemblyDir) assemblyDir = resolve(assemblyDir)
     else if (values['no-synth']) assemblyDir = join(stackDir, 'cdk.out')
-    else assemblyDir = await synthOrReuse(stackDir, app.synthInputs, values['force-synth'] === true)
+    else {
+      // The app's declared inputs describe its own CDK app: another --app-dir synthesizes every time.
+      const inputs = values['app-dir'] === undefined ? app.synthInputs : undefined
+      assemblyDir = await synthOrReuse(stackDir, inputs, values['force-synth'] === true)
+    }
   } catch (error) {
     if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
     return fail((error as Error).message)
