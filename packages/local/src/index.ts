@@ -1,6 +1,13 @@
 // @cubewalk/local: a synthesized CDK app's REST APIs served on localhost as API Gateway would (docs/local.md).
 // The runner and what an application passes in; the command line is `@cubewalk/local/cli`.
 
+export { isAssemblyFresh, SYNTH_KEY_FILE, type SynthInputs, synthCacheKey } from './cli/synth-cache.js'
+export {
+  DEFAULT_MOCK_IDENTITY,
+  type MockIdentity,
+  MockIdentityError,
+  mockRequestContextAuthorizer,
+} from './gateway/mock-identity.js'
 export { PortInUseError, type RequestRecord } from './gateway/server.js'
 export type { InvocationReport, Isolation, LambdaPool } from './lambda/lambda-pool.js'
 export {

@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import type { Writable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { MockIdentity } from './gateway/mock-identity.js'
 import { LocalApi, type RequestRecord } from './gateway/server.js'
 import { type InvocationReport, type Isolation, LambdaPool } from './lambda/lambda-pool.js'
 import { externalRedis, freePort, type LocalRedis, startLocalRedis } from './services/redis-server.js'
@@ -52,6 +53,8 @@ export interface RunnerOptions {
    * a directory whose node_modules has them. Default: this package's own directory.
    */
   externalModulesFrom?: string
+  /** Bypass the Lambda authorizers, allowing every request as this identity (`--no-authorizer`). Never the default. */
+  mockIdentity?: MockIdentity
 }
 
 export interface Runner {
@@ -206,6 +209,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     ...(options.integrationTimeoutMs === undefined
       ? {}
       : { integrationTimeoutMs: options.integrationTimeoutMs }),
+    ...(options.mockIdentity ? { mockIdentity: options.mockIdentity } : {}),
   })
   // Bind first: a taken port fails before anything else is started.
   const port = await api.listen()

@@ -3,7 +3,9 @@
 // it with every child process gone.
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pingRedis } from '../src/services/redis-server.js'
@@ -12,6 +14,9 @@ import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.j
 
 const fixtureWiring = fileURLToPath(new URL('./support/fixture-wiring.ts', import.meta.url))
 const startScript = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
+const synthCacheScript = fileURLToPath(new URL('./support/synth-cache-cli.mjs', import.meta.url))
+// Inside the package, so the CDK app finds the repo's aws-cdk CLI as a real app would; .tmp is git-ignored.
+const scratchRoot = fileURLToPath(new URL('../.tmp', import.meta.url))
 
 let assembly: FixtureAssembly
 beforeAll(() => {
@@ -26,14 +31,17 @@ interface Started {
 }
 
 function start(args: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(
-    process.execPath,
+  return spawnCli(
     [startScript, '--assembly', assembly.dir, '--wiring', fixtureWiring, '--quiet-functions', ...args],
-    {
-      env: { ...process.env, REDIS_URL: '', PORT: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    env,
   )
+}
+
+function spawnCli(args: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, REDIS_URL: '', PORT: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
@@ -144,4 +152,191 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
     expect(started.output()).toContain('"/nonexistent/redis-server" was not found')
     expect(started.output()).toContain('REDIS_URL=redis://127.0.0.1:6379 (or --redis-url)')
   })
+
+  it('checks the port before synthesizing: a taken port fails at once, not after cdk synth', async () => {
+    const blocker: Server = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()))
+    const port = (blocker.address() as { port: number }).port
+    mkdirSync(scratchRoot, { recursive: true })
+    const appDir = mkdtempSync(join(scratchRoot, 'no-synth-'))
+    try {
+      // No cdk.json: a synthesis started before the port check would fail with "cdk.json is missing" instead.
+      const started = spawnCli([startScript, '--app-dir', appDir, '--port', String(port)])
+      expect(await started.exited).toBe(1)
+      expect(started.output()).toContain(`port ${port} is already in use`)
+      expect(started.output()).not.toContain('cdk.json')
+    } finally {
+      blocker.close()
+      rmSync(appDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('--no-authorizer / --identity (a mock identity instead of the Lambda authorizer)', () => {
+  type Echo = { event: { requestContext: { authorizer: Record<string, unknown> } } }
+  const originOf = (text: string) => /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(text)?.[1] as string
+
+  it('allows a request without a token, with the authorizer shape a real authorizer gives, and warns', async () => {
+    const identity = { principalId: 'alice', context: { tier: 'gold', level: 3, admin: true } }
+    const mocked = start(['--port', '0', '--identity', JSON.stringify(identity)])
+    const real = start(['--port', '0'])
+    try {
+      await waitFor(mocked, 'Ctrl-C stops everything')
+      await waitFor(real, 'Ctrl-C stops everything')
+      expect(mocked.output()).toContain(
+        'WARNING: authorizers bypassed (--no-authorizer): every request to a method behind a Lambda authorizer is allowed, with no token, as principalId "alice"',
+      )
+      expect(real.output()).not.toContain('authorizers bypassed')
+
+      const res = await call(originOf(mocked.output()), 'GET', '/prod/cubewalkblocks')
+      expect(res.status).toBe(200)
+      const authorizer = (JSON.parse(res.body.toString()) as Echo).event.requestContext.authorizer
+      expect(authorizer).toEqual({
+        principalId: 'alice',
+        tier: 'gold',
+        level: '3',
+        admin: 'true',
+        integrationLatency: 0,
+      })
+      await waitFor(mocked, 'GET /prod/cubewalkblocks → 200')
+      expect(mocked.output()).toMatch(/GET \/prod\/cubewalkblocks → 200 .*authorizer: mock/)
+      expect(mocked.output()).not.toContain('REPORT FixtureStack-AuthFn')
+
+      // The default stays the real authorizer: no token is refused, and an allowed request gets the same shape.
+      expect((await call(originOf(real.output()), 'GET', '/prod/cubewalkblocks')).status).toBe(401)
+      const allowed = await call(originOf(real.output()), 'GET', '/prod/cubewalkblocks', {
+        token: 'allow-abc-123',
+      })
+      const realAuthorizer = (JSON.parse(allowed.body.toString()) as Echo).event.requestContext.authorizer
+      const shape = (o: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v]))
+      expect(shape(realAuthorizer)).toMatchObject({
+        principalId: 'string',
+        integrationLatency: 'number',
+        flag: 'string',
+      })
+      for (const [key, type] of Object.entries(shape(authorizer))) {
+        expect(type).toBe(key === 'integrationLatency' ? 'number' : 'string')
+      }
+    } finally {
+      mocked.child.kill('SIGTERM')
+      real.child.kill('SIGTERM')
+      await Promise.all([mocked.exited, real.exited])
+    }
+  })
+
+  it('--no-authorizer alone allows as principalId local-user', async () => {
+    const started = start(['--port', '0', '--no-authorizer'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const res = await call(originOf(started.output()), 'GET', '/prod/cubewalkblocks')
+      expect(res.status).toBe(200)
+      expect((JSON.parse(res.body.toString()) as Echo).event.requestContext.authorizer).toEqual({
+        principalId: 'local-user',
+        integrationLatency: 0,
+      })
+    } finally {
+      started.child.kill('SIGTERM')
+      await started.exited
+    }
+  })
+
+  it('a bad identity fails clearly before anything starts', async () => {
+    mkdirSync(scratchRoot, { recursive: true })
+    const dir = mkdtempSync(join(scratchRoot, 'identity-'))
+    const file = join(dir, 'identity.json')
+    writeFileSync(file, JSON.stringify({ principalId: 'bob', context: { groups: ['a'] } }))
+    try {
+      const cases: Array<[string[], string]> = [
+        [['--identity', '{"context":{}}'], '--identity: principalId must be a non-empty string'],
+        [['--identity', 'alice'], '--identity is not JSON'],
+        [['--identity', '{"principalId":"a","role":"x"}'], '--identity: unknown key "role"'],
+        [
+          ['--identity-file', file],
+          `--identity-file ${file}: context.groups must be a string, number or boolean`,
+        ],
+        [
+          ['--identity-file', join(dir, 'missing.json')],
+          `cannot read --identity-file ${join(dir, 'missing.json')}`,
+        ],
+      ]
+      for (const [args, message] of cases) {
+        const started = start(['--port', '0', ...args])
+        expect(await started.exited).toBe(1)
+        expect(started.output()).toContain(message)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('synth cache (an app declaring its synth inputs)', () => {
+  it('reuses cdk.out when the inputs are unchanged, synthesizes again when one changes or with --force-synth', async () => {
+    mkdirSync(scratchRoot, { recursive: true })
+    const appDir = mkdtempSync(join(scratchRoot, 'cached-app-'))
+    mkdirSync(join(appDir, 'src'))
+    writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const version = 1\n')
+    // A CDK app whose synthesis copies the fixture assembly and counts itself.
+    writeFileSync(join(appDir, 'cdk.json'), JSON.stringify({ app: 'node synth.mjs' }))
+    writeFileSync(
+      join(appDir, 'synth.mjs'),
+      "import { appendFileSync, cpSync } from 'node:fs'\n" +
+        // What a real synthesis prints: routine lines (held back), and a warning (shown).
+        "console.error('Bundling asset App/Fn/Code/Stage...')\n" +
+        "console.error('[Warning at /App/Fn] a warning the user must see')\n" +
+        "if (process.env.FAIL_SYNTH) { console.error('Error: the stack does not synthesize'); process.exit(1) }\n" +
+        'cpSync(process.env.FIXTURE_ASSEMBLY, process.env.CDK_OUTDIR, { recursive: true })\n' +
+        "appendFileSync('synth-count', 'synth\\n')\n",
+    )
+    const synths = () => readFileSync(join(appDir, 'synth-count'), 'utf8').split('\n').filter(Boolean).length
+    const run = async (extra: string[] = []) => {
+      const started = spawnCli(
+        [synthCacheScript, appDir, '--wiring', fixtureWiring, '--quiet-functions', '--port', '0', ...extra],
+        { FIXTURE_ASSEMBLY: assembly.dir },
+      )
+      try {
+        await waitFor(started, 'Ctrl-C stops everything.', 60_000)
+        return started.output()
+      } finally {
+        started.child.kill('SIGTERM')
+        await started.exited
+      }
+    }
+    try {
+      const first = await run()
+      expect(first).toContain('Synthesizing the stack (cdk synth)')
+      expect(first).toMatch(/Synthesized in [\d.]+ s\./)
+      // Quiet output: the routine lines do not reach the console, a warning does.
+      expect(first).toContain('[Warning at /App/Fn] a warning the user must see')
+      expect(first).not.toContain('Bundling asset')
+      expect(first).not.toContain('feature flags')
+      expect(synths()).toBe(1)
+      const reused = await run()
+      expect(reused).toContain('Sources unchanged since the last cdk synth: reusing cdk.out')
+      expect(reused).not.toContain('Synthesizing the stack')
+      expect(synths()).toBe(1)
+      writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const version = 2\n')
+      expect(await run()).toContain('Synthesizing the stack (cdk synth)')
+      expect(synths()).toBe(2)
+      await run(['--force-synth'])
+      expect(synths()).toBe(3)
+      // A failed synth shows everything, the held-back lines included, and is never reused afterwards.
+      const failed = spawnCli([synthCacheScript, appDir, '--port', '0', '--force-synth'], {
+        FIXTURE_ASSEMBLY: assembly.dir,
+        FAIL_SYNTH: '1',
+      })
+      expect(await failed.exited).toBe(1)
+      expect(failed.output()).toContain('Error: the stack does not synthesize')
+      expect(failed.output()).toContain('Bundling asset App/Fn/Code/Stage...')
+      expect(failed.output()).toContain('cdk synth failed')
+      expect(await run()).toContain('Synthesizing the stack (cdk synth)')
+      expect(synths()).toBe(4)
+      // The declared inputs describe the app's own directory: another --app-dir is never served from the cache.
+      expect(await run(['--app-dir', appDir])).toContain('Synthesizing the stack (cdk synth)')
+      expect(synths()).toBe(5)
+    } finally {
+      rmSync(appDir, { recursive: true, force: true })
+    }
+  }, 180_000)
 })

@@ -23,6 +23,21 @@ const app = {
   name: 'cubewalk',
   cdkAppDir: fileURLToPath(new URL('..', import.meta.url)),
   wiring: cubewalkWiring,
+  // What `cdk synth` of this app reads, so an unchanged start reuses cdk.out (docs/local.md#synth-cache): the CDK
+  // app, the handlers and middleware it bundles (sources, bundling.mjs, package.json) and the installed versions.
+  synthInputs: {
+    paths: [
+      'src',
+      'bin',
+      'package.json',
+      '../handlers',
+      '../middleware',
+      '../../package.json',
+      '../../package-lock.json',
+      '../../tsconfig.json',
+      '../../tsconfig.base.json',
+    ],
+  },
 }
 // Exit explicitly: a client keeping a connection open must not keep a stopped runner alive.
 process.exit(await main(process.argv.slice(2), app))

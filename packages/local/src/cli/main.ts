@@ -5,9 +5,17 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import {
+  DEFAULT_MOCK_IDENTITY,
+  type MockIdentity,
+  MockIdentityError,
+  parseMockIdentity,
+  readMockIdentity,
+} from '../gateway/mock-identity.js'
 import { PortInUseError } from '../gateway/server.js'
 import { startStuckWatchdog } from '../lambda/hosts/stuck-watchdog.js'
 import { INIT_TIMEOUT_MS } from '../lambda/lambda-pool.js'
@@ -16,6 +24,14 @@ import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
 import type { LocalWiring } from '../wiring.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
+import {
+  forgetSynthKey,
+  isAssemblyFresh,
+  recordSynthKey,
+  type SynthInputs,
+  synthCacheKey,
+} from './synth-cache.js'
+import { SynthOutputFilter } from './synth-output.js'
 
 /** The application the command line serves. */
 export interface CliApp {
@@ -27,6 +43,11 @@ export interface CliApp {
   cdkAppDir?: string
   /** The application's part: function environment, seeded parameters, token checks. */
   wiring?: LocalWiring
+  /**
+   * What the app's `cdk synth` reads (paths relative to the CDK app directory). Declared, a start whose inputs
+   * hash to the key of the last synthesis reuses its assembly; undeclared, every start synthesizes.
+   */
+  synthInputs?: SynthInputs
 }
 
 const help = (usage: string) => `Usage: ${usage}
@@ -48,10 +69,16 @@ Options (environment variable in brackets):
   --assembly <dir>     serve this cloud assembly as is (implies --no-synth) [CUBEWALK_ASSEMBLY]
   --stack <name>       the stack to serve when the assembly holds several
   --no-synth           serve the existing cdk.out without running cdk synth first
+  --force-synth        run cdk synth even when the sources are unchanged since the last one
   --app-dir <dir>      the CDK app (its cdk.json) to synthesize (default: the current directory)
   --wiring <module>    a module exporting \`wiring\` (a LocalWiring): the application's environment overrides,
                        seeded SSM parameters and token checks
   --region <r>         region in ARNs and AWS_REGION (default us-east-1)
+  --no-authorizer      do not run Lambda authorizers: allow every request as principalId "local-user" (or the
+                       --identity), for working on a handler without tokens. Off by default
+  --identity <json>    the mock identity, '{"principalId":"alice","context":{"tier":"gold"}}' (implies
+                       --no-authorizer)
+  --identity-file <f>  the same, from a JSON file (implies --no-authorizer)
   --quiet-functions    hide the functions' own console output
   --report-all         print a REPORT line for every invocation, not only cold starts
   -h, --help           this text
@@ -71,6 +98,42 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   return n
 }
 
+/** Fails fast, before a synthesis of several seconds, when the port is taken (port 0 is always free). */
+function ensurePortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve()
+  return new Promise((resolvePromise, reject) => {
+    const probe = createServer()
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error),
+    )
+    probe.listen(port, host, () => probe.close(() => resolvePromise()))
+  })
+}
+
+/**
+ * The assembly to serve: the last one when the app declared its synth inputs and they hash to its key, else a
+ * fresh `cdk synth` (whose key is recorded only once it succeeded).
+ */
+async function synthOrReuse(
+  stackDir: string,
+  inputs: SynthInputs | undefined,
+  force: boolean,
+): Promise<string> {
+  const out = join(stackDir, 'cdk.out')
+  if (!inputs) return synth(stackDir)
+  const key = synthCacheKey(stackDir, inputs)
+  if (!force && isAssemblyFresh(out, key)) {
+    process.stderr.write(
+      'Sources unchanged since the last cdk synth: reusing cdk.out (--force-synth to redo it).\n',
+    )
+    return out
+  }
+  forgetSynthKey(out)
+  await synth(stackDir)
+  recordSynthKey(out, key)
+  return out
+}
+
 /** Runs `cdk synth` with the app's cdk.json, so the template is the one `cdk deploy` would deploy. */
 function synth(stackDir: string): Promise<string> {
   const require = createRequire(join(stackDir, 'package.json'))
@@ -87,16 +150,28 @@ function synth(stackDir: string): Promise<string> {
   }
   const out = join(stackDir, 'cdk.out')
   process.stderr.write('Synthesizing the stack (cdk synth)...\n')
+  const began = performance.now()
+  // The routine lines (asset bundling, the feature-flag notice) are held back so that the banner is not buried;
+  // everything else (warnings, errors) passes, and a failed synth prints the held-back lines too.
+  const filter = new SynthOutputFilter((line) => process.stderr.write(`${line}\n`))
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [cli, 'synth', '--quiet', '--no-notices', '--output', out], {
       cwd: stackDir,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
     })
+    child.stdout.on('data', (chunk: Buffer) => filter.write(chunk))
+    child.stderr.on('data', (chunk: Buffer) => filter.write(chunk))
     child.once('error', reject)
-    child.once('exit', (code) => {
-      if (code === 0) resolvePromise(out)
-      else reject(new Error(`cdk synth failed (exit ${code}); fix the stack or start with --no-synth`))
+    child.once('close', (code) => {
+      filter.end()
+      if (code === 0) {
+        process.stderr.write(`Synthesized in ${((performance.now() - began) / 1000).toFixed(1)} s.\n`)
+        resolvePromise(out)
+      } else {
+        filter.releaseHeld()
+        reject(new Error(`cdk synth failed (exit ${code}); fix the stack or start with --no-synth`))
+      }
     })
   })
 }
@@ -198,6 +273,16 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   if (concurrency === 0) return fail('--concurrency must be at least 1')
   const isolation = values.isolation ?? env.CUBEWALK_ISOLATION ?? 'thread'
   if (isolation !== 'inline' && isolation !== 'thread') return fail('--isolation must be inline or thread')
+  let mockIdentity: MockIdentity | undefined
+  try {
+    if (values.identity !== undefined && values['identity-file'] !== undefined)
+      throw new MockIdentityError('give --identity or --identity-file, not both')
+    if (values.identity !== undefined) mockIdentity = parseMockIdentity(values.identity, '--identity')
+    else if (values['identity-file'] !== undefined) mockIdentity = readMockIdentity(values['identity-file'])
+    else if (values['no-authorizer']) mockIdentity = DEFAULT_MOCK_IDENTITY
+  } catch (error) {
+    return fail((error as Error).message)
+  }
   const tokens =
     values.token && values.token.length > 0
       ? values.token
@@ -208,10 +293,16 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
 
   let assemblyDir = values.assembly ?? env.CUBEWALK_ASSEMBLY
   try {
+    await ensurePortFree(values.host ?? '127.0.0.1', port)
     if (assemblyDir) assemblyDir = resolve(assemblyDir)
     else if (values['no-synth']) assemblyDir = join(stackDir, 'cdk.out')
-    else assemblyDir = await synth(stackDir)
+    else {
+      // The app's declared inputs describe its own CDK app: another --app-dir synthesizes every time.
+      const inputs = values['app-dir'] === undefined ? app.synthInputs : undefined
+      assemblyDir = await synthOrReuse(stackDir, inputs, values['force-synth'] === true)
+    }
   } catch (error) {
+    if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
     return fail((error as Error).message)
   }
 
@@ -238,20 +329,17 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       log: (line) => process.stderr.write(`${line}\n`),
       externalModulesFrom: stackDir,
       ...(wiring ? { wiring } : {}),
+      ...(mockIdentity ? { mockIdentity } : {}),
     })
   } catch (error) {
-    if (error instanceof PortInUseError) {
-      return fail(
-        `port ${error.port} is already in use (is another \`${command}\` running?).\n` +
-          `  Stop it, or pick another port: PORT=${error.port + 1} ${command}   (or: ${command}${app.command ? ' --' : ''} --port ${error.port + 1})`,
-      )
-    }
+    if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
     if (error instanceof RedisServerMissingError || error instanceof CloudAssemblyError)
       return fail(error.message)
     return fail((error as Error).stack ?? String(error))
   }
 
   process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name)}\n`)
+  if (mockIdentity) process.stdout.write(`${authorizerBypassWarning(mockIdentity)}\n\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
 
   return await new Promise<number>((resolveExit) => {
@@ -278,6 +366,21 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   })
 }
 
+/** Printed after the banner, where it is seen: requests that would be refused on AWS are allowed here. */
+function authorizerBypassWarning(identity: MockIdentity): string {
+  return (
+    `WARNING: authorizers bypassed (--no-authorizer): every request to a method behind a Lambda authorizer is ` +
+    `allowed, with no token, as principalId "${identity.principalId}" context ${JSON.stringify(identity.context)}.`
+  )
+}
+
+function portInUseMessage(port: number, command: string, app: CliApp): string {
+  return (
+    `port ${port} is already in use (is another \`${command}\` running?).\n` +
+    `  Stop it, or pick another port: PORT=${port + 1} ${command}   (or: ${command}${app.command ? ' --' : ''} --port ${port + 1})`
+  )
+}
+
 /** Past every function's longest legitimate run (its timeout, or an init), the runner's thread is stuck. */
 function watchInlineRunner(runner: Runner, command: string) {
   const functions = [...runner.model.functions.values()].flatMap((fn) =>
@@ -301,9 +404,13 @@ function parse(argv: string[]) {
       assembly: { type: 'string' },
       stack: { type: 'string' },
       'no-synth': { type: 'boolean' },
+      'force-synth': { type: 'boolean' },
       'app-dir': { type: 'string' },
       wiring: { type: 'string' },
       region: { type: 'string' },
+      'no-authorizer': { type: 'boolean' },
+      identity: { type: 'string' },
+      'identity-file': { type: 'string' },
       'quiet-functions': { type: 'boolean' },
       'report-all': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -79,7 +79,7 @@ export function apiGatewayMayInvoke(
 }
 
 /** Authorizer context values reach the integration stringified; objects and arrays are a configuration error. */
-function stringifyContext(context: unknown): Record<string, string | null> {
+export function stringifyContext(context: unknown): Record<string, string | null> {
   if (context === undefined || context === null) return {}
   if (!isRecord(context)) throw new MalformedPolicyError('context must be an object')
   const out = Object.create(null) as Record<string, string | null>

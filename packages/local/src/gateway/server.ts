@@ -20,6 +20,7 @@ import {
   type RenderedResponse,
   renderGatewayResponse,
 } from './gateway-responses.js'
+import { type MockIdentity, mockRequestContextAuthorizer } from './mock-identity.js'
 import {
   buildProxyEvent,
   type ParsedHeaders,
@@ -53,7 +54,8 @@ export interface RequestRecord {
   ms: number
   /** The integration function's start: cold, warm, or none when no function ran. */
   integration: 'cold' | 'warm' | 'none'
-  authorizer: AuthorizerSource | 'none'
+  /** `mock`: the authorizer was bypassed for the mock identity (--no-authorizer). */
+  authorizer: AuthorizerSource | 'none' | 'mock'
   requestId: string
   /** Why API Gateway answered by itself (for the log; never sent to the client). */
   reason: string | undefined
@@ -69,6 +71,8 @@ export interface LocalApiOptions {
   /** Overrides every method's integration timeout (tests); the template's value otherwise. */
   integrationTimeoutMs?: number
   now?: () => number
+  /** Bypass every Lambda authorizer: allowed as this identity. Off by default; see mock-identity.ts. */
+  mockIdentity?: MockIdentity
 }
 
 interface StageBinding {
@@ -309,7 +313,10 @@ export class LocalApi {
     }
 
     let authorizerContext: Record<string, unknown> | undefined
-    if (method.authorizationType === 'CUSTOM') {
+    if (method.authorizationType === 'CUSTOM' && this.options.mockIdentity) {
+      x.record.authorizer = 'mock'
+      authorizerContext = mockRequestContextAuthorizer(this.options.mockIdentity)
+    } else if (method.authorizationType === 'CUSTOM') {
       const authorizer = method.authorizerLogicalId
         ? binding.authorizers.get(method.authorizerLogicalId)
         : undefined
