@@ -1,4 +1,4 @@
-// Cold import: a minimal handler using @cubewalk/middleware, bundled with the stack's esbuild options,
+// Cold import: a minimal handler using @cubewalk/middleware, bundled with the README's esbuild recipe (what an adopter deploys),
 // imported in a fresh node process, against ioredis alone bundled the same way (goal: ≤ 1.10×).
 // Usage: node packages/middleware/bench/cold-import.bench.mjs   (BENCH_RUNS=N, default 15)
 import { execFileSync } from 'node:child_process'
@@ -7,7 +7,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { esbuildOptions } from '../../handlers/bundling.mjs'
+
+// The README's "Bundling" command (README.md), as esbuild options: ESM, minified, node24, AWS SDK external and the
+// createRequire banner the CommonJS dependencies need.
+const esbuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  minify: true,
+  external: ['@aws-sdk/*'],
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+}
 
 const runs = Number(process.env.BENCH_RUNS ?? 15)
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))

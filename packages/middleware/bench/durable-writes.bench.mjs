@@ -2,8 +2,9 @@
 // confirm. A private primary with one replica on loopback, so the figures are the mechanism's own cost; across
 // AZs add one network round trip between primary and replica.
 // Usage: npm run build -w @cubewalk/middleware && node packages/middleware/bench/durable-writes.bench.mjs
+
+import { startRedis } from '@cubewalk/redis-harness'
 import { Redis } from 'ioredis'
-import { startRedis } from '../../../tools/redis-harness/src/index.ts'
 import { durableWrites } from '../dist/index.js'
 
 const writes = Number(process.env.BENCH_WRITES ?? 2000)

@@ -6,10 +6,11 @@
 // - "GET": the real round trip through each stack; the median difference is the tax with network noise;
 // - "no I/O": the same stacks with the GET replaced by an already-resolved value, which isolates the tax.
 // Rounds alternate the variants so that machine load drifts hit both alike; medians of round medians.
+
+import { startRedis } from '@cubewalk/redis-harness'
 import middy from '@middy/core'
 import { Redis } from 'ioredis'
 import { Bench } from 'tinybench'
-import { startRedis } from '../../../tools/redis-harness/src/index.ts'
 import { closeRedisPool, jsonResponse, redisPool } from '../dist/index.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
