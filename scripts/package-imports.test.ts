@@ -1,6 +1,6 @@
 // The import graph the packages promise (docs/local.md, README): @cubewalk/local stands apart, importing no other
-// cubewalk package, and the stack reaches other packages only by their names, each one declared in its
-// package.json. A relative path out of a package (`../../handlers/src/...`) or an undeclared package fails here.
+// cubewalk package, and every workspace (benches and tests included) reaches the others only by their names, each
+// one declared in its package.json. A relative path out of a package (`../../handlers/src/...`) or an undeclared package fails here.
 
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
@@ -87,15 +87,31 @@ describe('package imports', () => {
     expect(leavingPackage(localDir, imports)).toEqual([])
   })
 
-  it('@cubewalk/stack reaches other packages by name only, each declared in its package.json', () => {
-    const imports = importsOf(stackDir)
-    expect(leavingPackage(stackDir, imports)).toEqual([])
-    const names = declared(stackDir)
-    const undeclared = imports.filter(({ specifier }) => {
-      const name = cubewalkPackage(specifier)
-      return name !== undefined && !names.has(name)
-    })
-    expect(undeclared).toEqual([])
-    expect(imports.some(({ specifier }) => specifier.startsWith('@cubewalk/local'))).toBe(true)
+  const workspaces = [
+    'packages/middleware',
+    'packages/handlers',
+    'packages/local',
+    'packages/stack',
+    'tools/redis-harness',
+  ]
+
+  it.each(workspaces)(
+    '%s reaches other packages by name only, each declared in its package.json',
+    (workspace) => {
+      const dir = join(repoRoot, workspace)
+      const imports = importsOf(dir)
+      expect(imports.length).toBeGreaterThan(5)
+      expect(leavingPackage(dir, imports)).toEqual([])
+      const names = declared(dir)
+      const undeclared = imports.filter(({ specifier }) => {
+        const name = cubewalkPackage(specifier)
+        return name !== undefined && !names.has(name)
+      })
+      expect(undeclared).toEqual([])
+    },
+  )
+
+  it('the stack serves itself through @cubewalk/local', () => {
+    expect(importsOf(stackDir).some(({ specifier }) => specifier.startsWith('@cubewalk/local'))).toBe(true)
   })
 })
