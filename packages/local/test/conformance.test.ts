@@ -262,7 +262,7 @@ for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolati
         const res = await send('POST', '/prod/files/a/b%20c/d', { body: 'x' })
         const { event } = res.json() as EchoBody
         expect(event.resource).toBe('/files/{proxy+}')
-        expect(event.pathParameters).toEqual({ proxy: 'a/b c/d' })
+        expect(event.pathParameters).toEqual({ proxy: 'a/b%20c/d' })
         expect(event.httpMethod).toBe('POST')
       })
 

@@ -132,13 +132,21 @@ for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolati
         expect(chunk.pathParameters).toEqual({ world: 'w1', coords: '1,2,3' })
       })
 
-      it('path parameters are percent-decoded exactly once', async () => {
+      it('path parameters reach the function as sent, not percent-decoded (the function decodes them once)', async () => {
         const chunk = await echoed('GET', '/prod/cubewalkblocks/a%2577b/chunks/1%2C2%2C3', {
           token: 'cubewalk-allow',
         })
-        expect(chunk.pathParameters).toEqual({ world: 'a%77b', coords: '1,2,3' })
-        const greedy = await echoed('GET', '/prod/files/x%2577/y%20z')
-        expect(greedy.pathParameters).toEqual({ proxy: 'x%77/y z' })
+        expect(chunk.pathParameters).toEqual({ world: 'a%2577b', coords: '1%2C2%2C3' })
+        expect(chunk.path).toBe('/cubewalkblocks/a%2577b/chunks/1%2C2%2C3')
+        // The request LocalStack's AWS-validated snapshot records (test_apigateway_lambda: path-encoded email).
+        const greedy = await echoed(
+          'GET',
+          '/prod/files/user/test%2Balias@gmail.com/plus/test+alias@gmail.com',
+        )
+        expect(greedy.pathParameters).toEqual({
+          proxy: 'user/test%2Balias@gmail.com/plus/test+alias@gmail.com',
+        })
+        expect(greedy.path).toBe('/files/user/test%2Balias@gmail.com/plus/test+alias@gmail.com')
       })
     })
 

@@ -27,8 +27,9 @@ const maxBase64Chars = 5464
 export const quote = (value: string): string =>
   JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
 
-// API Gateway passes path segments through as sent; a client that percent-encodes the commas still means
-// `x,y,z`. Decoding is safe because the decoded text must then match the strict patterns below.
+// A REST API passes path parameters as the client sent them, still percent-encoded (docs/local.md, "Paths"):
+// they are decoded here, exactly once, so `1%2C2%2C3` is chunk `1,2,3` and `%2577` stays the invalid `%77`.
+// Decoding is safe because the decoded text must then match the strict patterns below.
 const decodePathSegment = (value: string, what: string): string => {
   if (!value.includes('%')) return value
   try {

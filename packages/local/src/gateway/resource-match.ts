@@ -1,24 +1,19 @@
 // API Gateway's resource matching: a literal path part beats `{param}`, which beats `{proxy+}`; a greedy
 // parameter takes one or more remaining parts. Matching is case-sensitive. Empty path parts (`//`, a trailing
-// slash) name no resource level: `/prod//cubewalkblocks/` is `/cubewalkblocks`.
+// slash) name no resource level: `/prod//cubewalkblocks/` is `/cubewalkblocks`. Path parameters are the
+// parts as the client sent them, still percent-encoded: REST APIs do not decode them (recorded against AWS:
+// `/api/test%2Balias@x` gives `{"proxy":"api/test%2Balias@x"}`), which is why middy has
+// @middy/http-urlencode-path-parser. The function decodes them, once.
 
 import type { MethodModel, ResourceNode } from '../template/api-model.js'
 import { inputMap } from './proxy-event.js'
 
 export interface RouteMatch {
   node: ResourceNode
-  /** Percent-decoded (once) path parameter values, `null` when the resource has none (as in the event). */
+  /** Path parameter values as sent (not percent-decoded), `null` when the resource has none (as in the event). */
   pathParameters: Record<string, string> | null
   /** The request path without empty parts, still percent-encoded: what invoke permissions are checked against. */
   normalizedPath: string
-}
-
-function decode(part: string): string {
-  try {
-    return decodeURIComponent(part)
-  } catch {
-    return part
-  }
 }
 
 function walk(
@@ -35,13 +30,13 @@ function walk(
     if (found) return found
   }
   if (node.param && part !== '') {
-    params[node.param.name] = decode(part)
+    params[node.param.name] = part
     const found = walk(node.param.node, parts, index + 1, params)
     if (found) return found
     delete params[node.param.name]
   }
   if (node.greedy && index < parts.length) {
-    params[node.greedy.name] = parts.slice(index).map(decode).join('/')
+    params[node.greedy.name] = parts.slice(index).join('/')
     return node.greedy.node
   }
   return undefined

@@ -128,6 +128,16 @@ describe('the synthesized bundles (cdk.out), as Lambda loads them', () => {
     expect(got.json()).toMatchObject({ chunk: [1, 2, 3], blocks: blocks(1) })
   })
 
+  it('decodes path parameters exactly once: API Gateway passes them as sent, the function decodes them', async () => {
+    const encodedCommas = await authorized('GET', '/prod/cubewalkblocks/artifact-w/chunks/1%2C2%2C3')
+    expect(encodedCommas.status).toBe(200)
+    expect(encodedCommas.json()).toMatchObject({ chunk: [1, 2, 3] })
+    // `%2577` is `%77` once decoded, not `w`: an invalid world id, named as the client wrote it.
+    const twiceEncoded = await authorized('GET', '/prod/cubewalkblocks/artifact-%2577/chunks/1,2,3')
+    expect(twiceEncoded.status).toBe(400)
+    expect(twiceEncoded.json()).toMatchObject({ message: expect.stringContaining('"artifact-%77"') })
+  })
+
   it('answers bad input with the right 4xx JSON, never a 5xx', async () => {
     const version = (
       (await authorized('PUT', chunk, { body: JSON.stringify({ blocks: blocks(3) }) })).json() as {
