@@ -1,13 +1,15 @@
 // `cubewalk-tokens` (`npm run tokens -- …` from the repository root): the command line over commands.ts.
-// docs/deploy.md#tokens documents it; `--help` prints the same summary.
+// docs/deploy.md#tokens-listing-adding-rotating-revoking documents it; `--help` prints the same summary.
 
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway'
+import { RunnerStateError } from '@cubewalk/local'
 import { defaultStackName } from '../default-stack-name.js'
 import { add, type CommandContext, listTokens, revoke, rotate } from './commands.js'
-import { resolveTarget, type TokensTarget } from './stack-target.js'
-import { TokenStore } from './token-store.js'
+import { resolveTarget, TargetError, type TokensTarget } from './stack-target.js'
+import { TokenMapError } from './token-map.js'
+import { ConcurrentEditError, TokenStore } from './token-store.js'
 
 const defaultAssembly = fileURLToPath(new URL('../../cdk.out', import.meta.url))
 
@@ -122,9 +124,12 @@ export const main = async (argv: string[], io: MainIo = processIo): Promise<numb
     else await rotate(context, name, values.as === undefined ? {} : { as: values.as })
     return 0
   } catch (error) {
-    // SDK and command errors name parameters, versions and token names, never a token.
+    // SDK and command errors name parameters, versions and token names, never a token. An AWS error keeps its
+    // name (ParameterNotFound, AccessDeniedException, ...), which is what one searches for.
     const { name: kind, message } = error as Error
-    io.stderr(`cubewalk-tokens: ${kind && kind !== 'Error' ? `${kind}: ` : ''}${message}\n`)
+    const ours = error instanceof TokenMapError || error instanceof ConcurrentEditError
+    const named = !ours && !(error instanceof TargetError) && !(error instanceof RunnerStateError)
+    io.stderr(`cubewalk-tokens: ${named && kind && kind !== 'Error' ? `${kind}: ` : ''}${message}\n`)
     return 1
   } finally {
     target?.ssm.destroy()
