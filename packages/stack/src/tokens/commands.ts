@@ -4,8 +4,16 @@
 
 import { DEFAULT_TOKENS_CACHE_TTL_SECONDS, TOKENS_REVALIDATE_AFTER_SECONDS } from '@cubewalk/handlers/config'
 import { generateToken } from '../token-format.js'
-import { checkTokenName, type TokenMap, TokenMapError } from './token-map.js'
+import { checkTokenName, type TokenMap } from './token-map.js'
 import type { TokenStore } from './token-store.js'
+
+/** A command refused (or stopped half-way), with what to do about it; nothing of it is a token. */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CommandError'
+  }
+}
 
 export interface CommandIo {
   /** stdout: the new token, or the listing. */
@@ -64,7 +72,7 @@ export const listTokens = async (
 
 const addTo = (name: string, token: string) => (tokens: TokenMap) => {
   if (tokens.has(name)) {
-    throw new TokenMapError(`a token named ${name} already exists: pick another name, or rotate ${name}`)
+    throw new CommandError(`a token named ${name} already exists: pick another name, or rotate ${name}`)
   }
   return new Map(tokens).set(name, token)
 }
@@ -87,7 +95,7 @@ export const add = async (context: CommandContext, name: string): Promise<void> 
 export const revoke = async (context: CommandContext, name: string, options: { now?: boolean } = {}) => {
   const { io, store } = context
   if (options.now && context.flushAuthorizerCache === undefined) {
-    throw new TokenMapError(
+    throw new CommandError(
       'the stack has no ApiId/ApiStage (or BlocksUrl) output, so --now cannot flush its cache; nothing was changed',
     )
   }
@@ -99,12 +107,12 @@ export const revoke = async (context: CommandContext, name: string, options: { n
         absent = true
         return undefined
       }
-      throw new TokenMapError(
+      throw new CommandError(
         `there is no token named ${name} in ${store.parameterName}; \`list\` shows the names`,
       )
     }
     if (tokens.size === 1) {
-      throw new TokenMapError(
+      throw new CommandError(
         `${name} is the last token: without one the authorizer answers every request with 500. Add its successor first (rotate ${name}).`,
       )
     }
@@ -127,7 +135,15 @@ export const revoke = async (context: CommandContext, name: string, options: { n
     `Waiting ${REVOKE_SETTLE_MS / 1000} s, until every warm authorizer's copy is old enough to be checked again before allowing it...`,
   )
   await context.sleep(REVOKE_SETTLE_MS)
-  const flushed = await context.flushAuthorizerCache()
+  let flushed: string
+  try {
+    flushed = await context.flushAuthorizerCache()
+  } catch (error) {
+    const { name: kind, message } = error as Error
+    throw new CommandError(
+      `${name} is removed from the parameter, but flushing API Gateway's authorizer cache failed (${kind}: ${message}); until it is flushed, API Gateway may keep admitting it for its TTL. Run \`revoke ${name} --now\` again.`,
+    )
+  }
   io.err(`Flushed API Gateway's authorizer cache (${flushed}): ${name} is refused from now on.`)
 }
 
@@ -145,7 +161,7 @@ export const rotate = async (context: CommandContext, name: string, options: { a
   const { store, io } = context
   const current = await store.read()
   if (!current.tokens.has(name)) {
-    throw new TokenMapError(
+    throw new CommandError(
       `there is no token named ${name} in ${store.parameterName}; \`list\` shows the names`,
     )
   }

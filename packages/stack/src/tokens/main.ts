@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway'
 import { RunnerStateError } from '@cubewalk/local'
 import { defaultStackName } from '../default-stack-name.js'
-import { add, type CommandContext, listTokens, revoke, rotate } from './commands.js'
+import { add, type CommandContext, CommandError, listTokens, revoke, rotate } from './commands.js'
 import { resolveTarget, TargetError, type TokensTarget } from './stack-target.js'
 import { TokenMapError } from './token-map.js'
 import { ConcurrentEditError, TokenStore } from './token-store.js'
@@ -127,7 +127,8 @@ export const main = async (argv: string[], io: MainIo = processIo): Promise<numb
     // SDK and command errors name parameters, versions and token names, never a token. An AWS error keeps its
     // name (ParameterNotFound, AccessDeniedException, ...), which is what one searches for.
     const { name: kind, message } = error as Error
-    const ours = error instanceof TokenMapError || error instanceof ConcurrentEditError
+    const ours =
+      error instanceof TokenMapError || error instanceof ConcurrentEditError || error instanceof CommandError
     const named = !ours && !(error instanceof TargetError) && !(error instanceof RunnerStateError)
     io.stderr(`cubewalk-tokens: ${named && kind && kind !== 'Error' ? `${kind}: ` : ''}${message}\n`)
     return 1

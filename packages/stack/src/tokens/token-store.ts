@@ -60,6 +60,20 @@ const applyDiff = (target: Map<string, string>, base: TokenMap, other: TokenMap)
   for (const name of base.keys()) if (!other.has(name)) target.delete(name)
 }
 
+/**
+ * AWS validation errors can quote the input ("Value '…' at 'value' failed to satisfy constraint"): an error whose
+ * message carries any part of the value is replaced by one that keeps only its name.
+ */
+const withoutValue = (error: unknown, tokens: TokenMap): unknown => {
+  if (!(error instanceof Error)) return error
+  const quotes =
+    error.message.includes('{"') || [...tokens.values()].some((t) => error.message.includes(t.slice(0, 12)))
+  if (!quotes) return error
+  const safe = new Error(`PutParameter failed; its message quoted the parameter value and is withheld`)
+  safe.name = error.name
+  return safe
+}
+
 export class TokenStore {
   readonly parameterName: string
   private readonly ssm: SSMClient
@@ -118,10 +132,15 @@ export class TokenStore {
         `the tokens would take ${value.length} characters, more than the ${PARAMETER_VALUE_LIMIT} an SSM Standard parameter holds: revoke unused tokens first`,
       )
     }
-    const { Version } = await this.ssm.send(
-      // No Type: an overwrite keeps the parameter's (SecureString) type, key and description.
-      new PutParameterCommand({ Name: this.parameterName, Value: value, Overwrite: true }),
-    )
+    let Version: number | undefined
+    try {
+      ;({ Version } = await this.ssm.send(
+        // No Type: an overwrite keeps the parameter's (SecureString) type, key and description.
+        new PutParameterCommand({ Name: this.parameterName, Value: value, Overwrite: true }),
+      ))
+    } catch (error) {
+      throw withoutValue(error, tokens)
+    }
     if (Version === undefined) throw new Error(`PutParameter on ${this.parameterName} returned no version`)
     return Version
   }

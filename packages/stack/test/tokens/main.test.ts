@@ -180,6 +180,24 @@ describe('revoke --now, step by step', () => {
     client.destroy()
   })
 
+  it('a failed flush says the token is removed but still cached, and how to finish', async () => {
+    const client = new SSMClient({})
+    const context: CommandContext = {
+      store: new TokenStore(client, parameter),
+      io: { out: () => {}, err: () => {} },
+      description: 'test',
+      flushAuthorizerCache: () =>
+        Promise.reject(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' })),
+      sleep: async () => {},
+      now: () => new Date(),
+    }
+    await expect(revoke(context, 'ci', { now: true })).rejects.toThrow(
+      "ci is removed from the parameter, but flushing API Gateway's authorizer cache failed (AccessDeniedException: not allowed)",
+    )
+    expect(current()).toEqual({ initial: seeded.initial })
+    client.destroy()
+  })
+
   it('is refused before any change when the stack does not name its API', async () => {
     outputs({ TokensParameter: parameter })
     const before = endpoint.get(parameter)

@@ -150,6 +150,31 @@ describe('TokenStore.update', () => {
     },
   )
 
+  it('withholds an AWS error message that quotes the value it was sent', async () => {
+    const quoting = clientFor(endpoint.url)
+    quoting.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'PutParameterCommand') return next(args)
+        const value = (args.input as { Value: string }).Value
+        throw Object.assign(
+          new Error(`1 validation error detected: Value '${value.slice(0, 40)}' at 'value'`),
+          {
+            name: 'ValidationException',
+          },
+        )
+      },
+      { step: 'initialize', name: 'quoting' },
+    )
+    const error = await new TokenStore(quoting, parameter)
+      .update(addTo('ci', 'test-token-not-secret-ci'))
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'ValidationException' })
+    expect((error as Error).message).toBe(
+      'PutParameter failed; its message quoted the parameter value and is withheld',
+    )
+    quoting.destroy()
+  })
+
   it('refuses a change that would not fit an SSM Standard parameter (4096 characters), writing nothing', async () => {
     const before = endpoint.get(parameter)
     const huge = new Map(
