@@ -107,6 +107,7 @@ export const main = async (argv: string[], io: MainIo = processIo): Promise<numb
   try {
     target = await resolveTarget({
       stackName: values.stack ?? io.env.CUBEWALK_STACK ?? defaultStackName,
+      stackNamed: values.stack !== undefined,
       region: values.region,
       localAssembly: values.local ? (values.assembly ?? defaultAssembly) : undefined,
     })

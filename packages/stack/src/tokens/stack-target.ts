@@ -49,6 +49,8 @@ export const readStackOutputs = (outputs: Readonly<Record<string, string>>, stac
 
 export interface TargetOptions {
   readonly stackName: string
+  /** The stack was named on the command line: with --local, it must be the one the runner serves. */
+  readonly stackNamed?: boolean
   readonly region?: string | undefined
   /** Set for `--local`: the cloud assembly the local runner serves. */
   readonly localAssembly?: string | undefined
@@ -57,6 +59,11 @@ export interface TargetOptions {
 export const resolveTarget = async (options: TargetOptions): Promise<TokensTarget> => {
   if (options.localAssembly !== undefined) {
     const state = readRunnerState(options.localAssembly, 'npm start')
+    if (options.stackNamed && options.stackName !== state.stackName) {
+      throw new TargetError(
+        `npm start serves stack ${state.stackName}, not ${options.stackName} (drop --stack, or --assembly <the other app's cdk.out>)`,
+      )
+    }
     const local = {
       region: state.region,
       // The local endpoints check no signature; fixed fake credentials keep the SDK from looking for real ones.

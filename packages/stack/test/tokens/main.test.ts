@@ -2,10 +2,13 @@
 // aws-sdk-client-mock, the tokens parameter on the local SSM endpoint (AWS_ENDPOINT_URL_SSM). What each command
 // prints, where, and that no output carries a token except the new one, once.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway'
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
 import { SSMClient } from '@aws-sdk/client-ssm'
-import type { SsmEndpoint } from '@cubewalk/local'
+import { RUNNER_STATE_FILE, type SsmEndpoint } from '@cubewalk/local'
 import { DEFAULT_IDENTITY, startSsmEndpoint } from '@cubewalk/local/internals'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -154,6 +157,39 @@ describe('cubewalk-tokens on a deployed stack', () => {
       expect(stderr).toContain('Usage: npm run tokens -- <command> [options]')
     }
     expect((await run('--help')).code).toBe(0)
+  })
+})
+
+describe('--local', () => {
+  it('reads the running npm start from its note, and refuses another --stack than the one it serves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cubewalk-tokens-'))
+    try {
+      writeFileSync(
+        join(dir, RUNNER_STATE_FILE),
+        JSON.stringify({
+          pid: process.pid,
+          stackName: 'Cubewalk',
+          region: 'us-east-1',
+          origin: 'http://127.0.0.1:1',
+          stages: ['prod'],
+          endpoints: { ssm: endpoint.url, apiGateway: 'http://127.0.0.1:1' },
+          outputs: { TokensParameter: parameter, ApiId: 'abc', ApiStage: 'prod' },
+        }),
+      )
+      const listed = await run('list', '--local', '--assembly', dir)
+      expect(listed.code).toBe(0)
+      expect(listed.stderr).toContain(`on the local runner (npm start, pid ${process.pid})`)
+      expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0)
+      const other = await run('list', '--local', '--assembly', dir, '--stack', 'Other')
+      expect(other.code).toBe(1)
+      expect(other.stderr).toContain('npm start serves stack Cubewalk, not Other')
+      rmSync(join(dir, RUNNER_STATE_FILE))
+      const gone = await run('list', '--local', '--assembly', dir)
+      expect(gone.code).toBe(1)
+      expect(gone.stderr).toContain('start `npm start` first')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
