@@ -135,7 +135,7 @@ export class TokenStore {
     let Version: number | undefined
     try {
       ;({ Version } = await this.ssm.send(
-        // No Type: an overwrite keeps the parameter's (SecureString) type, key and description.
+        // No Type: SSM keeps an existing parameter's type (SecureString) when an update names none.
         new PutParameterCommand({ Name: this.parameterName, Value: value, Overwrite: true }),
       ))
     } catch (error) {
