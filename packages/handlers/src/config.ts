@@ -84,6 +84,14 @@ export interface AuthorizerConfig {
 
 export const DEFAULT_TOKENS_CACHE_TTL_SECONDS = 300
 
+/**
+ * A token the authorizer's cached copy of the parameter accepts is checked against a fresh read when that copy is
+ * older than this; an unknown token never is. It bounds how long a warm authorizer can keep allowing a revoked
+ * token once API Gateway asks it again, so `cubewalk-tokens revoke --now` waits this long (plus a margin) before
+ * it flushes API Gateway's cache. docs/deploy.md#revoking-a-token-at-once.
+ */
+export const TOKENS_REVALIDATE_AFTER_SECONDS = 5
+
 export const readAuthorizerConfig = (env: Env): AuthorizerConfig => {
   const tokensParameterName = text(env, ENV.tokensParameterName)
   if (tokensParameterName === undefined) {

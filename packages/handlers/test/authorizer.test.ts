@@ -135,6 +135,69 @@ describe('authorizer', () => {
     expect((error as Error).message).not.toBe('Unauthorized')
   })
 
+  describe('revocation reaches a warm instance within seconds (TOKENS_REVALIDATE_AFTER_SECONDS)', () => {
+    const reads = () => ssm.commandCalls(GetParametersCommand).length
+    const later = (ms: number) => vi.setSystemTime(Date.now() + ms)
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+    })
+
+    it('re-reads the parameter before allowing a token once its copy is older than 5 s, and refuses a removed one', async () => {
+      const handler = authorizer()
+      expect(await handler(tokenEvent(tokens.alice), lambdaContext())).toMatchObject({ principalId: 'alice' })
+      expect(reads()).toBe(1)
+      ssmAnswers({ rotated: tokens.rotated }) // alice revoked
+      later(4_000)
+      // Within the window the copy is trusted: no read, and the revoked token still passes.
+      expect(await handler(tokenEvent(tokens.alice), lambdaContext())).toMatchObject({ principalId: 'alice' })
+      expect(reads()).toBe(1)
+      later(2_000)
+      await expect(handler(tokenEvent(tokens.alice), lambdaContext())).rejects.toThrow(/^Unauthorized$/)
+      expect(reads()).toBe(2)
+      // The fresh copy serves the next calls.
+      expect(await handler(tokenEvent(tokens.rotated), lambdaContext())).toMatchObject({
+        principalId: 'rotated',
+      })
+      expect(reads()).toBe(2)
+    })
+
+    it('never reads SSM for an unknown token, however old the copy and however many arrive', async () => {
+      const handler = authorizer()
+      await handler(tokenEvent(tokens.alice), lambdaContext())
+      later(60_000)
+      for (let i = 0; i < 50; i++) {
+        await expect(handler(tokenEvent(`test-token-not-secret-bad-${i}`), lambdaContext())).rejects.toThrow(
+          /^Unauthorized$/,
+        )
+      }
+      expect(reads()).toBe(1)
+    })
+
+    it('costs a kept token at most one read per 5 s', async () => {
+      const handler = authorizer()
+      for (let second = 0; second < 30; second++) {
+        expect(await handler(tokenEvent(tokens.alice), lambdaContext())).toMatchObject({
+          principalId: 'alice',
+        })
+        later(1_000)
+      }
+      // 30 s of allows: the cold-start read plus one per window that had passed.
+      expect(reads()).toBeGreaterThanOrEqual(5)
+      expect(reads()).toBeLessThanOrEqual(6)
+    })
+
+    it('fails closed (not Unauthorized) when the confirming read fails', async () => {
+      const handler = authorizer()
+      await handler(tokenEvent(tokens.alice), lambdaContext())
+      ssm.reset()
+      ssm.on(GetParametersCommand).rejects(new Error('ThrottlingException: Rate exceeded'))
+      later(6_000)
+      const error = await handler(tokenEvent(tokens.alice), lambdaContext()).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(Error)
+      expect((error as Error).message).not.toBe('Unauthorized')
+    })
+  })
+
   it('never puts a token into an error or a log line', async () => {
     const logged: string[] = []
     const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>

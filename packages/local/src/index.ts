@@ -1,6 +1,12 @@
 // @cubewalk/local: a synthesized CDK app's REST APIs served on localhost as API Gateway would (docs/local.md).
 // The runner and what an application passes in; the command line is `@cubewalk/local/cli`.
 
+export {
+  RUNNER_STATE_FILE,
+  type RunnerState,
+  RunnerStateError,
+  readRunnerState,
+} from './cli/runner-state.js'
 export { isAssemblyFresh, SYNTH_KEY_FILE, type SynthInputs, synthCacheKey } from './cli/synth-cache.js'
 export {
   DEFAULT_MOCK_IDENTITY,
@@ -18,6 +24,7 @@ export {
   type RunnerOptions,
   startRunner,
 } from './runner.js'
+export type { ApiGatewayEndpoint } from './services/api-gateway-endpoint.js'
 export { freePort, pingRedis, RedisServerMissingError } from './services/redis-server.js'
 export type { SsmEndpoint } from './services/ssm-endpoint.js'
 export type { ApiModel, FunctionModel, RestApiModel } from './template/api-model.js'

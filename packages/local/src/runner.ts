@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { MockIdentity } from './gateway/mock-identity.js'
 import { LocalApi, type RequestRecord } from './gateway/server.js'
 import { type InvocationReport, type Isolation, LambdaPool } from './lambda/lambda-pool.js'
+import { type ApiGatewayEndpoint, startApiGatewayEndpoint } from './services/api-gateway-endpoint.js'
 import { externalRedis, freePort, type LocalRedis, startLocalRedis } from './services/redis-server.js'
 import { type SsmEndpoint, startSsmEndpoint } from './services/ssm-endpoint.js'
 import { type ApiModel, buildApiModel, type FunctionModel } from './template/api-model.js'
@@ -61,11 +62,17 @@ export interface Runner {
   /** `http://127.0.0.1:3000` */
   readonly origin: string
   readonly port: number
+  /** The region in ARNs and the functions' AWS_REGION. */
+  readonly region: string
   readonly stages: string[]
   readonly tokens: readonly string[]
   /** `undefined` when the template has no ElastiCache cache and no REDIS_URL was given. */
   readonly redisUrl: string | undefined
   readonly ssm: SsmEndpoint
+  /** The API Gateway management endpoint: FlushStageAuthorizersCache against this runner's stages. */
+  readonly apiGateway: ApiGatewayEndpoint
+  /** The stack's outputs, resolved against the local stand-ins (those that cannot be resolved are left out). */
+  readonly outputs: Readonly<Record<string, string>>
   readonly model: ApiModel
   readonly api: LocalApi
   /** The warm/cold pools, by function logical id (created on first invocation). */
@@ -162,6 +169,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
 
   const pools = new Map<string, LambdaPool>()
   let ssm: SsmEndpoint | undefined
+  let apiGateway: ApiGatewayEndpoint | undefined
   let redis: LocalRedis | undefined
   const stdout: Writable | null = options.functionOutput === 'ignore' ? null : process.stdout
   const stderr: Writable | null = options.functionOutput === 'ignore' ? null : process.stderr
@@ -218,11 +226,12 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     await api.close()
     await Promise.all([...pools.values()].map((pool) => pool.close()))
     await ssm?.close()
+    await apiGateway?.close()
     await redis?.stop()
   }
 
   try {
-    const [startedRedis, startedSsm] = await Promise.all([
+    const [startedRedis, startedSsm, startedApiGateway] = await Promise.all([
       redisTarget ??
         (wantsRedis
           ? startLocalRedis({
@@ -231,9 +240,17 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
             })
           : undefined),
       startSsmEndpoint(identity, host),
+      startApiGatewayEndpoint(
+        {
+          flushStageAuthorizersCache: (restApiId, stageName) =>
+            api.flushStageAuthorizers(restApiId, stageName),
+        },
+        host,
+      ),
     ])
     redis = startedRedis
     ssm = startedSsm
+    apiGateway = startedApiGateway
   } catch (error) {
     await stop()
     throw error
@@ -284,10 +301,13 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   return {
     origin: `http://${host}:${port}`,
     port,
+    region: identity.region,
     stages: api.stageNames,
     tokens,
     redisUrl: redis?.url,
     ssm,
+    apiGateway,
+    outputs: resolveOutputs(stack.template, resolver),
     model,
     api,
     pools,
@@ -297,6 +317,19 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       return stopped
     },
   }
+}
+
+function resolveOutputs(template: CfnTemplate, resolver: IntrinsicResolver): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  for (const [key, output] of Object.entries(template.Outputs ?? {})) {
+    try {
+      const value = resolver.resolve((output as { Value?: unknown } | undefined)?.Value)
+      if (typeof value === 'string' || typeof value === 'number') outputs[key] = String(value)
+    } catch {
+      // An output built from something the runner does not emulate is simply not offered.
+    }
+  }
+  return outputs
 }
 
 function isIntegration(model: ApiModel, logicalId: string): boolean {

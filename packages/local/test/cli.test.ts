@@ -3,11 +3,12 @@
 // it with every child process gone.
 
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RUNNER_STATE_FILE, readRunnerState } from '../src/cli/runner-state.js'
 import { pingRedis } from '../src/services/redis-server.js'
 import { call } from '../src/testing/http-client.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
@@ -86,6 +87,33 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
       started.child.kill('SIGTERM')
       expect(await started.exited).toBe(0)
       expect(await pingRedis('127.0.0.1', redisPort)).toBe(false)
+    } finally {
+      started.child.kill('SIGKILL')
+    }
+  })
+
+  it('leaves a note of its endpoints in the assembly while it runs (local-runner.json), removed at exit', async () => {
+    const note = join(assembly.dir, RUNNER_STATE_FILE)
+    const started = start(['--port', '0'])
+    try {
+      await waitFor(started, 'Ctrl-C stops everything')
+      const state = readRunnerState(assembly.dir)
+      expect(state.pid).toBe(started.child.pid)
+      expect(state.stages).toEqual(['prod', 'bare'])
+      expect(started.output()).toContain(`SSM     ${state.endpoints.ssm}`)
+      expect(started.output()).toContain(`APIGW   ${state.endpoints.apiGateway}`)
+      expect(state.origin).toBe(/(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(started.output())?.[1])
+      // The management endpoint answers (an unknown API: 404 NotFoundException, as API Gateway would).
+      const flush = await fetch(`${state.endpoints.apiGateway}/restapis/nope/stages/prod/cache/authorizers`, {
+        method: 'DELETE',
+      })
+      expect(flush.status).toBe(404)
+      started.child.kill('SIGTERM')
+      expect(await started.exited).toBe(0)
+      expect(existsSync(note)).toBe(false)
+      expect(() => readRunnerState(assembly.dir)).toThrow(
+        /no local runner is serving .* start `npm start` first/,
+      )
     } finally {
       started.child.kill('SIGKILL')
     }

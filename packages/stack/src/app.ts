@@ -2,9 +2,10 @@ import { App, type AppProps, Validations } from 'aws-cdk-lib'
 import { AwsSolutionsChecks } from 'cdk-nag'
 import type { Node } from 'constructs'
 import { CubewalkStack, type CubewalkStackProps } from './cubewalk-stack.js'
+import { defaultStackName } from './default-stack-name.js'
 import { acknowledgeNagFindings } from './nag-acknowledgements.js'
 
-export const defaultStackName = 'Cubewalk'
+export { defaultStackName }
 
 /**
  * CDK feature flags the stack relies on, set in code so that `cdk synth` and the tests build the same template

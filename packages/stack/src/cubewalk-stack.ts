@@ -186,6 +186,15 @@ export class CubewalkStack extends Stack {
       description: 'SSM SecureString parameter holding the tokens (JSON name -> token)',
       value: this.tokens.parameterName,
     })
+    // The token commands (`npm run tokens`) find the API and stage to flush from these two.
+    new CfnOutput(this, 'ApiId', {
+      description: 'The REST API id (for FlushStageAuthorizersCache)',
+      value: this.api.api.restApiId,
+    })
+    new CfnOutput(this, 'ApiStage', {
+      description: 'The stage the blocks API is deployed to',
+      value: this.api.api.deploymentStage.stageName,
+    })
     new CfnOutput(this, 'ReadTokenCommand', {
       description: `Prints the token named ${tokenName} (needs the AWS CLI and jq)`,
       value: readToken,

@@ -1,7 +1,6 @@
 // The custom resource behind TokensParameter: CloudFormation cannot create a SecureString, so this Lambda creates
 // it with a freshly generated token. The token exists only in this function's memory and in the parameter: it is
 // never in the template, the resource's response (outputs) or a log line.
-import { randomBytes } from 'node:crypto'
 import {
   DeleteParameterCommand,
   ParameterAlreadyExists,
@@ -14,6 +13,7 @@ import type {
   CloudFormationCustomResourceResponse,
   Context,
 } from 'aws-lambda'
+import { generateToken } from './token-format.js'
 
 /** The properties the TokensParameter construct passes (CloudFormation turns every value into a string). */
 export interface TokensParameterProperties {
@@ -21,12 +21,6 @@ export interface TokensParameterProperties {
   readonly TokenName: string
   readonly Description: string
 }
-
-/**
- * `cubewalk_` and 32 random bytes in base64url: 256 bits of entropy, characters that survive a header and a shell,
- * and a prefix that lets secret scanners recognise a leaked token.
- */
-export const generateToken = (): string => `cubewalk_${randomBytes(32).toString('base64url')}`
 
 // Physical ids: the parameter name when this resource created the parameter; with this prefix when it found the
 // parameter already there and adopted it (then deleting the stack leaves it alone); `failed:` when Create failed, so

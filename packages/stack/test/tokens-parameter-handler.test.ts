@@ -17,7 +17,8 @@ import { tokenValidationRegex } from '../src/token-pattern.js'
 vi.stubEnv('AWS_REGION', 'eu-west-1')
 vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE')
 vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'not-a-secret')
-const { generateToken, handler } = await import('../src/tokens-parameter-handler.js')
+const { handler } = await import('../src/tokens-parameter-handler.js')
+const { generateToken } = await import('../src/token-format.js')
 
 const ssm = mockClient(SSMClient)
 const parameterName = '/CubewalkTest/tokens'

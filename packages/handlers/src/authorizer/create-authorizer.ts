@@ -8,11 +8,14 @@ import { type TokenAuthorizerEvent, type TokenAuthorizerResult, tokenAuthorizer 
 import middy from '@middy/core'
 import ssm from '@middy/ssm'
 import type { Context } from 'aws-lambda'
-import type { AuthorizerConfig } from '../config.js'
+import { type AuthorizerConfig, TOKENS_REVALIDATE_AFTER_SECONDS } from '../config.js'
+import { revalidateOnMatch } from './revalidate-on-match.js'
 
 export interface AuthorizerOverrides {
   /** @middy/ssm's cache slot; tests give each instance its own so they don't share fetched tokens. */
   readonly cacheKey?: string
+  /** Age (ms) past which an Allow is confirmed against a fresh read; default TOKENS_REVALIDATE_AFTER_SECONDS. */
+  readonly revalidateAfterMs?: number
 }
 
 /** The context key @middy/ssm writes the parsed token map to (setToContext) and tokenAuthorizer reads. */
@@ -27,21 +30,30 @@ export type AuthorizerLambdaHandler = (
 export const createAuthorizer = (
   config: AuthorizerConfig,
   overrides: AuthorizerOverrides = {},
-): AuthorizerLambdaHandler =>
-  middy<TokenAuthorizerEvent, TokenAuthorizerResult>()
+): AuthorizerLambdaHandler => {
+  const cacheKey = overrides.cacheKey ?? 'cubewalk-tokens'
+  const tokens = ssm({
+    fetchData: { [tokensContextKey]: config.tokensParameterName },
+    // Finite, so a rotated token is picked up without a redeploy; @middy/ssm would otherwise cache forever.
+    // The default prefetch fetches during cold start, overlapping the init rather than the first request.
+    cacheExpiry: config.tokensCacheExpiryMs,
+    cacheKey,
+    setToContext: true,
+  })
+  const check = tokenAuthorizer({
+    tokensFromContext: tokensContextKey,
+    ...(config.tokenPattern === undefined ? {} : { pattern: config.tokenPattern }),
+  })
+  return middy<TokenAuthorizerEvent, TokenAuthorizerResult>()
+    .use(tokens)
     .use(
-      ssm({
-        fetchData: { [tokensContextKey]: config.tokensParameterName },
-        // Finite, so a rotated token is picked up without a redeploy; @middy/ssm would otherwise cache forever.
-        // The default prefetch fetches during cold start, overlapping the init rather than the first request.
-        cacheExpiry: config.tokensCacheExpiryMs,
-        cacheKey: overrides.cacheKey ?? 'cubewalk-tokens',
-        setToContext: true,
-      }),
-    )
-    .use(
-      tokenAuthorizer({
-        tokensFromContext: tokensContextKey,
-        ...(config.tokenPattern === undefined ? {} : { pattern: config.tokenPattern }),
+      // A revoked token is dropped within seconds; an unknown one never costs an SSM read.
+      revalidateOnMatch<TokenAuthorizerEvent, TokenAuthorizerResult>({
+        check: check.before as (request: unknown) => unknown,
+        fetch: tokens.before as (request: unknown) => unknown,
+        cacheKey,
+        cacheExpiryMs: config.tokensCacheExpiryMs,
+        revalidateAfterMs: overrides.revalidateAfterMs ?? TOKENS_REVALIDATE_AFTER_SECONDS * 1000,
       }),
     ) as unknown as AuthorizerLambdaHandler
+}

@@ -24,6 +24,7 @@ import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
 import type { LocalWiring } from '../wiring.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
+import { removeRunnerState, writeRunnerState } from './runner-state.js'
 import {
   forgetSynthKey,
   isAssemblyFresh,
@@ -214,6 +215,7 @@ function banner(runner: Runner, assemblyDir: string, ownedRedis: boolean, name: 
     )
   }
   lines.push(`  SSM     ${runner.ssm.url}   (local Parameter Store)`)
+  lines.push(`  APIGW   ${runner.apiGateway.url}   (FlushStageAuthorizersCache)`)
   const api = runner.model.apis.find((a) => a.stages.some((s) => s.name === runner.stages[0]))
   const example = api ? exampleGetPath(api) : undefined
   if (example) {
@@ -339,6 +341,13 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   }
 
   process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name)}\n`)
+  const servedAssembly = assemblyDir
+  try {
+    // Tools (e.g. a token command) find the local endpoints and the stack's outputs here.
+    writeRunnerState(servedAssembly, runner)
+  } catch (error) {
+    process.stderr.write(`warning: could not write the local runner note: ${(error as Error).message}\n`)
+  }
   if (mockIdentity) process.stdout.write(`${authorizerBypassWarning(mockIdentity)}\n\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
 
@@ -352,6 +361,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       stopping = true
       out.flush()
       process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
+      removeRunnerState(servedAssembly)
       Promise.all([watchdog?.stop(), runner.stop()]).then(
         () => resolveExit(0),
         (error: unknown) => {

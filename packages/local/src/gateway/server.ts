@@ -202,6 +202,17 @@ export class LocalApi {
     for (const binding of this.stages.values()) for (const a of binding.authorizers.values()) a.flush()
   }
 
+  /**
+   * FlushStageAuthorizersCache: forgets the cached decisions of one API's stage. `false` when this origin serves
+   * no such stage of that API.
+   */
+  flushStageAuthorizers(apiId: string, stageName: string): boolean {
+    const binding = this.stages.get(stageName)
+    if (!binding || binding.api.apiId !== apiId) return false
+    for (const authorizer of binding.authorizers.values()) authorizer.flush()
+    return true
+  }
+
   async close(): Promise<void> {
     this.server.closeIdleConnections()
     await new Promise<void>((resolve) => {
