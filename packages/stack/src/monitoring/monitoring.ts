@@ -84,12 +84,11 @@ export class Monitoring extends Construct {
   private readonly action?: SnsAction
   private readonly sections: Record<MonitoringSection, Section>
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly props: MonitoringProps,
-  ) {
+  private readonly props: MonitoringProps
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id)
+    this.props = props
     const { options, cache } = props
     this.topic =
       options.alarmTopic ??
