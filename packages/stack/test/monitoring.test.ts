@@ -1,6 +1,8 @@
 // The alarms and the dashboard (packages/stack/src/monitoring): every alarm with its metric, in both cache shapes,
 // the notification topic, the dashboard's order, the opt-out, and the options' checks. Synths skip bundling: the
 // default stack's test bundles the real code.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { Topic } from 'aws-cdk-lib/aws-sns'
@@ -9,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCubewalkApp } from '../src/app.js'
 import { CubewalkStack } from '../src/cubewalk-stack.js'
 import { defaultThresholds, resolveMonitoringOptions } from '../src/monitoring/monitoring-options.js'
+import { repoRoot } from '../src/paths.js'
 import { resourcesOfType, type Synthesized, synthesize, type TemplateJson } from './support/synth.js'
 
 const noBundling = { 'aws:cdk:bundling-stacks': [] }
@@ -561,6 +564,19 @@ describe('dashboard', () => {
     expect(JSON.stringify(nodeBased.json.Outputs?.DashboardUrl?.Value)).toContain(
       `"#dashboards:name=",{"Ref":"${dashboardId}"}`,
     )
+  })
+})
+
+describe('the runbook', () => {
+  it('has a row in docs/deploy.md for every alarm of either cache shape, and none for an alarm that does not exist', () => {
+    const doc = readFileSync(join(repoRoot, 'docs/deploy.md'), 'utf8')
+    const section = doc.slice(doc.indexOf('\n## Alarms\n'), doc.indexOf('\n### Runbook\n'))
+    const documented = [...section.matchAll(/^\| `([a-z0-9-]+)`/gm)].map(([, name]) => name)
+    const created = [
+      ...[...alarmsOf(nodeBased.json).keys()].map((name) => name.slice('Cubewalk-'.length)),
+      ...[...alarmsOf(serverless.json).keys()].map((name) => name.slice('CubewalkServerless-'.length)),
+    ]
+    expect(documented.sort()).toEqual([...new Set(created)].sort())
   })
 })
 
