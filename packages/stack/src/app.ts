@@ -39,13 +39,26 @@ const contextText = (node: Node, key: string): string | undefined => {
   return value === undefined || value === null || value === '' ? undefined : String(value)
 }
 
-/** The stack options a user can pass to the CDK CLI: `-c serverlessCache=true -c cacheNodeType=cache.t4g.small`. */
+/**
+ * The stack options a user can pass to the CDK CLI: `-c serverlessCache=true -c cacheNodeType=cache.t4g.small`,
+ * `-c alarmEmail=oncall@example.com`, `-c monitoring=false`.
+ */
 const stackPropsFromContext = (node: Node): CubewalkStackProps => {
   const serverless = contextText(node, 'serverlessCache')
   const nodeType = contextText(node, 'cacheNodeType')
+  const monitoring = contextText(node, 'monitoring')
+  const alarmEmail = contextText(node, 'alarmEmail')
+  if (monitoring !== undefined && monitoring !== 'true' && monitoring !== 'false') {
+    throw new Error(`context monitoring must be true or false, got '${monitoring}'`)
+  }
+  if (monitoring === 'false' && alarmEmail !== undefined) {
+    throw new Error('context alarmEmail needs monitoring: drop -c monitoring=false')
+  }
   return {
     ...(serverless === undefined ? {} : { serverlessCache: serverless === 'true' }),
     ...(nodeType === undefined ? {} : { cacheNodeType: nodeType }),
+    ...(monitoring === 'false' ? { monitoring: false } : {}),
+    ...(alarmEmail === undefined ? {} : { monitoring: { alarmEmail } }),
   }
 }
 

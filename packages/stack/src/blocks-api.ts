@@ -70,9 +70,11 @@ const literalTemplates: ReadonlyMap<ResponseType, string> = new Map([
 ])
 
 // One JSON object per request. No header is logged, so neither is the token; the authorizer's principalId is the
-// token's name, which shows who still uses an old token during a rotation.
+// token's name, which shows who still uses an old token during a rotation. `apiId` and `errorType` feed the
+// authorizer failures metric (monitoring/monitoring.ts).
 const accessLogFields = {
   requestId: '$context.requestId',
+  apiId: '$context.apiId',
   extendedRequestId: '$context.extendedRequestId',
   requestTime: '$context.requestTimeEpoch',
   ip: '$context.identity.sourceIp',

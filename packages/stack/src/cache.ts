@@ -58,6 +58,12 @@ export class Cache extends Construct {
   readonly endpointPort: string
   /** The replication group id or serverless cache name: the host of the signed IAM token. */
   readonly cacheId: string
+  /**
+   * Node-based: the ids ElastiCache gives the group's member clusters (one node each), `<group id>-001`, `-002`: the
+   * `CacheClusterId` of their CloudWatch metrics. Which one is the primary changes with every failover. Serverless:
+   * none (its metrics carry the cache name as `clusterId`).
+   */
+  readonly memberClusterIds: readonly string[]
   readonly userId: string
   readonly cacheArn: string
   readonly userArn: string
@@ -70,6 +76,9 @@ export class Cache extends Construct {
     this.clusterMode = serverless
     this.cacheId = names.cacheId
     this.userId = names.userId
+    this.memberClusterIds = serverless
+      ? []
+      : Array.from({ length: nodeBasedNodes }, (_, i) => `${names.cacheId}-${String(i + 1).padStart(3, '0')}`)
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc,

@@ -9,6 +9,8 @@ import { Cache, cacheReplicas } from './cache.js'
 import { resolveDurableWrites } from './durable-writes.js'
 import { handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
 import { authorizerEnvironment, blocksEnvironment } from './handler-environment.js'
+import { Monitoring } from './monitoring/monitoring.js'
+import { type MonitoringOptions, resolveMonitoringOptions } from './monitoring/monitoring-options.js'
 import { Network } from './network.js'
 import { NodeFunction } from './node-function.js'
 import { cacheResourceNames, defaultTokensParameterName } from './resource-names.js'
@@ -60,6 +62,12 @@ export interface CubewalkStackProps extends StackProps {
   readonly apiGatewayCloudWatchRole?: boolean
   /** esbuild options of every function. Default: packages/handlers/bundling.mjs, mapped to NodejsFunction's. */
   readonly bundling?: BundlingOptions
+  /**
+   * CloudWatch alarms on the API, both functions and the cache, and a dashboard of the request path (docs/deploy.md,
+   * "Alarms"). Default on, notifying nobody: pass `{ alarmEmail }` or `{ alarmTopic }` to be told, thresholds to tune
+   * them, `false` for none.
+   */
+  readonly monitoring?: boolean | MonitoringOptions
 }
 
 /**
@@ -73,6 +81,8 @@ export class CubewalkStack extends Stack {
   readonly authorizer: NodeFunction
   readonly tokens: TokensParameter
   readonly api: BlocksApi
+  /** Undefined with `monitoring: false`. */
+  readonly monitoring?: Monitoring
 
   constructor(scope: Construct, id: string, props: CubewalkStackProps = {}) {
     super(scope, id, props)
@@ -86,6 +96,14 @@ export class CubewalkStack extends Stack {
     this.network = new Network(this, 'Network', { logRetention })
     const { vpc } = this.network
     const serverless = props.serverlessCache ?? false
+
+    // Checked before anything is built, so a wrong option fails at once.
+    const monitoringOptions =
+      props.monitoring === false
+        ? undefined
+        : resolveMonitoringOptions(props.monitoring === true ? {} : props.monitoring)
+    const serverlessMaxDataStorageGb = props.serverlessMaxDataStorageGb ?? 10
+    const serverlessMaxEcpuPerSecond = props.serverlessMaxEcpuPerSecond ?? 10_000
 
     const durableWrites = resolveDurableWrites({
       replicas: props.durableWriteReplicas,
@@ -101,8 +119,8 @@ export class CubewalkStack extends Stack {
       nodeType: props.cacheNodeType ?? 'cache.t4g.micro',
       engineVersion: props.cacheEngineVersion ?? '8.0',
       serverlessMajorEngineVersion: '8',
-      serverlessMaxDataStorageGb: props.serverlessMaxDataStorageGb ?? 10,
-      serverlessMaxEcpuPerSecond: props.serverlessMaxEcpuPerSecond ?? 10_000,
+      serverlessMaxDataStorageGb,
+      serverlessMaxEcpuPerSecond,
       snapshotRetentionDays: props.cacheSnapshotRetentionDays ?? 1,
       // ElastiCache Serverless is always spoken to in cluster mode (see Cache.clusterMode); WAIT is granted only
       // when writes wait for replicas.
@@ -126,11 +144,12 @@ export class CubewalkStack extends Stack {
     this.cache.allowFrom(blocksSecurityGroup, 'cubewalk blocks function')
 
     const corsAllowOrigins = props.corsAllowOrigins ?? ['*']
+    const blocksTimeout = Duration.seconds(10)
     this.blocks = new NodeFunction(this, 'Blocks', {
       entry: handlerEntryPoint('blocks'),
       description: 'cubewalk blocks API (world chunks in Valkey)',
       memorySize: 512,
-      timeout: Duration.seconds(10),
+      timeout: blocksTimeout,
       bundling,
       logRetention,
       vpc,
@@ -173,6 +192,23 @@ export class CubewalkStack extends Stack {
     // The API is usable when the deploy ends: the tokens parameter exists before the stage goes live.
     this.api.api.deploymentStage.node.addDependency(this.tokens)
 
+    if (monitoringOptions !== undefined) {
+      this.monitoring = new Monitoring(this, 'Monitoring', {
+        alarmNamePrefix: this.stackName,
+        stage: this.api.api.deploymentStage,
+        apiName: this.api.api.restApiName,
+        restApiId: this.api.api.restApiId,
+        accessLogs: this.api.accessLogs,
+        authorizerFunction: this.authorizer.function,
+        blocksFunction: this.blocks.function,
+        blocksTimeout,
+        cache: this.cache,
+        serverlessMaxEcpuPerSecond,
+        serverlessMaxDataStorageGb,
+        options: monitoringOptions,
+      })
+    }
+
     const readToken = Fn.join('', [
       `aws ssm get-parameter --name ${this.tokens.parameterName} --with-decryption --region `,
       Aws.REGION,
@@ -203,5 +239,11 @@ export class CubewalkStack extends Stack {
       description: 'Calls the API with that token',
       value: Fn.join('', ['curl -H "token: $(', readToken, ')" ', this.api.blocksUrl]),
     })
+    if (this.monitoring !== undefined) {
+      new CfnOutput(this, 'DashboardUrl', {
+        description: 'The CloudWatch dashboard of the request path and its alarms',
+        value: this.monitoring.dashboardUrl,
+      })
+    }
   }
 }
