@@ -23,7 +23,11 @@ export default defineConfig({
       },
       { extends: true, test: { name: 'handlers', include: ['packages/handlers/{src,test}/**/*.test.ts'] } },
       { extends: true, test: { name: 'local', include: ['packages/local/{src,test}/**/*.test.ts'] } },
-      { extends: true, test: { name: 'stack', include: ['packages/stack/{src,test}/**/*.test.ts'] } },
+      {
+        extends: true,
+        // Every stack test synthesizes a CDK app in-process: seconds of CPU each, far more on a loaded machine.
+        test: { name: 'stack', include: ['packages/stack/{src,test}/**/*.test.ts'], testTimeout: 60_000 },
+      },
       { extends: true, test: { name: 'tools', include: ['tools/*/{src,test}/**/*.test.ts'] } },
       { extends: true, test: { name: 'scripts', include: ['scripts/**/*.test.ts'] } },
     ],
