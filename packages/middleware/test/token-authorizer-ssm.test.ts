@@ -207,3 +207,81 @@ describe('tokenAuthorizer after @middy/ssm', () => {
     expect(getParametersCalls()).toBe(2)
   })
 })
+
+// middy's own convention: @middy/ssm without setToContext leaves the value (a promise until fetched) in
+// request.internal under the fetchData key as written, and the authorizer reads it there.
+const buildInternal = (ssmOptions: { cacheExpiry: number; disablePrefetch?: boolean }, key = 'auth-tokens') =>
+  middy()
+    .use(
+      ssm({
+        fetchData: { [key]: parameterName },
+        cacheKey: `token-authorizer-internal-test-${randomUUID()}`,
+        awsClientOptions: { region: 'eu-west-1' },
+        ...ssmOptions,
+      }),
+    )
+    .use(tokenAuthorizer({ tokensFromInternal: key }))
+
+const invokeWith = async (
+  handler: ReturnType<typeof buildInternal>,
+  authorizationToken: string,
+  context: Record<string, unknown> = {},
+): Promise<unknown> => handler({ type: 'TOKEN', authorizationToken, methodArn } as never, context as never)
+
+describe('tokenAuthorizer reading request.internal after @middy/ssm (no setToContext)', () => {
+  it('uses the prefetched value under the fetchData key as written, and leaves the context alone', async () => {
+    setTokens({ a: tokenA })
+    const handler = buildInternal({ cacheExpiry: 60_000 })
+    expect(getParametersCalls()).toBe(1)
+    const context: Record<string, unknown> = {}
+    expect(await invokeWith(handler, tokenA, context)).toEqual(allow('a'))
+    await expectUnauthorized(invokeWith(handler, tokenB, context))
+    expect(Object.keys(context)).toEqual([])
+    for (let i = 0; i < 5; i++) expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    expect(getParametersCalls()).toBe(1)
+  })
+
+  it('waits for the first fetch without prefetch', async () => {
+    setTokens({ a: tokenA })
+    const handler = buildInternal({ cacheExpiry: 60_000, disablePrefetch: true })
+    expect(getParametersCalls()).toBe(0)
+    expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    expect(getParametersCalls()).toBe(1)
+  })
+
+  it('rotates after the TTL: the new token is accepted, the old one refused (fake clock)', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
+    setTokens({ a: tokenA })
+    const handler = buildInternal({ cacheExpiry: 50 })
+    expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    setTokens({ b: tokenB })
+    await vi.advanceTimersByTimeAsync(40)
+    expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    await vi.advanceTimersByTimeAsync(20)
+    expect(getParametersCalls()).toBe(2)
+    expect(await invokeWith(handler, tokenB)).toEqual(allow('b'))
+    await expectUnauthorized(invokeWith(handler, tokenA))
+  })
+
+  it('answers 500, not 401, when the fetch fails, and recovers once SSM answers again', async () => {
+    setTokens({ a: tokenA })
+    failures = 1
+    const handler = buildInternal({ cacheExpiry: 60_000 })
+    const error = await rejection(invokeWith(handler, tokenA))
+    expect((error as Error).message).not.toBe('Unauthorized')
+    expect((error as Error).name).toBe('ThrottlingException')
+    expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    expect(getParametersCalls()).toBe(2)
+  })
+
+  it('answers 500 (configuration error) for an invalid map or a missing parameter, naming request.internal', async () => {
+    store.set(parameterName, { Type: 'SecureString', Value: '{}' })
+    const empty = await rejection(invokeWith(buildInternal({ cacheExpiry: 60_000 }), tokenA))
+    expect(empty).toBeInstanceOf(TokenAuthorizerConfigError)
+    expect((empty as Error).message).toMatch(/request\.internal\.auth-tokens holds no tokens/)
+
+    store.clear()
+    const missing = await rejection(invokeWith(buildInternal({ cacheExpiry: 60_000 }), tokenA))
+    expect((missing as Error).message).not.toBe('Unauthorized')
+  })
+})
