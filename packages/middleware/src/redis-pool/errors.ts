@@ -83,6 +83,24 @@ export const isRedisUnavailableError = (error: unknown): boolean => {
   return false
 }
 
+const maxCauseDepth = 4
+
+/**
+ * The Redis-unavailable error behind `error`: `error` itself, or the first one down its `cause` chain, where a
+ * library that called Redis for us wrapped it (Powertools Idempotency's IdempotencyPersistenceLayerError wraps the
+ * ioredis error of a failed record save). An HTTP error in the chain ends the search: it has been decided already.
+ */
+export const redisUnavailableCause = (error: unknown): Error | undefined => {
+  let current = error
+  for (let depth = 0; depth <= maxCauseDepth && current instanceof Error; depth++) {
+    if (isRedisUnavailableError(current)) return current
+    if (typeof field(current, 'statusCode') === 'number' || typeof field(current, 'status') === 'number')
+      return
+    current = current.cause
+  }
+  return undefined
+}
+
 /** A command that got no answer in time: the connection itself may be dead. */
 export const isRedisTimeoutError = (error: unknown): boolean =>
   error instanceof Error &&
