@@ -12,16 +12,26 @@ const redis = { url: process.env.REDIS_URL } // the same options: one pooled con
 const persistenceStore = new CachePersistenceLayer({
   client: powertoolsCacheClient(() => getRedisClient(redis)), // follows the pool when it replaces a dead client
 })
+const idempotency = makeHandlerIdempotent({
+  persistenceStore,
+  config: new IdempotencyConfig({ eventKeyJmesPath: 'headers."Idempotency-Key"' }),
+})
 
 export const handler = middy<APIGatewayProxyEvent>()
   .use(injectLambdaContext(logger))
-  .use(
+  .use({
     // Before jsonResponse: a repeated request gets the stored proxy response, and failures are not stored.
-    makeHandlerIdempotent({
-      persistenceStore,
-      config: new IdempotencyConfig({ eventKeyJmesPath: 'headers."Idempotency-Key"' }),
-    }),
-  )
+    ...idempotency,
+    // With Redis down, Powertools cannot delete its in-progress record either and would throw past jsonResponse
+    // (a 502 at API Gateway): keep jsonResponse's 503. The record, if one was saved, expires by itself.
+    onError: async (request) => {
+      try {
+        await idempotency.onError?.(request)
+      } catch (error) {
+        if (request.response === undefined) throw error
+      }
+    },
+  })
   .use(jsonResponse({ logger: (entry) => logger.error(entry) })) // one JSON line per 5xx, `error` nested
   .use(redisPool(redis))
   .handler(async (_event, context) => {

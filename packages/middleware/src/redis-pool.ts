@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import type { Cluster, Redis } from 'ioredis'
-import { isRedisTimeoutError, isRedisUnavailableError, serviceUnavailable } from './redis-pool/errors.js'
+import { isRedisTimeoutError, redisUnavailableCause, serviceUnavailable } from './redis-pool/errors.js'
 import { type RedisPoolOptions, resolveRedisPoolConfig } from './redis-pool/options.js'
 import { closeAllEntries, lookupEntry, obtainEntry, type PoolEntry } from './redis-pool/pool.js'
 
@@ -46,8 +46,9 @@ type WritableContext = Record<string, unknown>
  *
  * The client is created on first use (or at init, unless `disablePrefetch`), reused by every later invocation and
  * replaced only once it has ended; it is never closed at the end of an invocation. Connect and command timeouts
- * are capped by the invocation's remaining time. Connection failures, in `before` or in the handler's commands,
- * become an http-errors 503 `Service Unavailable` (cause: the original error); other errors pass through.
+ * are capped by the invocation's remaining time. Connection failures, in `before` or in the handler's commands
+ * (also when another library wrapped them, as their `cause`), become a 503 {@link ServiceUnavailableError} (cause:
+ * the thrown error); other errors pass through.
  */
 export function redisPool<const TKey extends string = 'redis'>(
   options: RedisPoolOptions<TKey> & { cluster: true },
@@ -108,8 +109,10 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
 
   const redisPoolOnError = (request: PoolRequest): void => {
     // Another middleware already answered, or it's not a Redis availability problem: not ours to touch.
-    if (request.response !== undefined || !isRedisUnavailableError(request.error)) return
-    if (isRedisTimeoutError(request.error)) lookupEntry(key)?.recycle()
+    if (request.response !== undefined) return
+    const unavailable = redisUnavailableCause(request.error)
+    if (unavailable === undefined) return
+    if (isRedisTimeoutError(unavailable)) lookupEntry(key)?.recycle()
     request.error = serviceUnavailable(request.error)
   }
 

@@ -9,6 +9,12 @@ import { TokenAuthorizerConfigError } from './token-authorizer/configuration-err
 import { fullMatch } from './token-authorizer/full-match.js'
 import { stageWideResource } from './token-authorizer/stage-wide-resource.js'
 import { buildTokenSet, matchToken, type TokenMap, type TokenSet } from './token-authorizer/token-set.js'
+import {
+  contextTokenSource,
+  internalTokenSource,
+  staticTokenSource,
+  type TokenSource,
+} from './token-authorizer/token-source.js'
 
 export type { AuthorizerContext, AuthorizerContextValue } from './token-authorizer/authorizer-context.js'
 export { TokenAuthorizerConfigError } from './token-authorizer/configuration-error.js'
@@ -33,8 +39,19 @@ export interface TokenAuthorizerResult {
 }
 
 export interface TokenAuthorizerOptions {
-  /** Token name → token, fixed at construction. Exactly one of `tokens` and `tokensFromContext` is required. */
+  /**
+   * Token name → token, fixed at construction. Exactly one of `tokens`, `tokensFromInternal` and
+   * `tokensFromContext` is required.
+   */
   tokens?: TokenMap
+  /**
+   * The `request.internal` key where an earlier middy middleware put the token map: the `fetchData` key of
+   * `@middy/ssm` (or `@middy/secrets-manager`, ...) as written, no `setToContext` needed, e.g. `'tokens'` for
+   * `ssm({ fetchData: { tokens: '/cubewalk/tokens' } })`. The value may be a promise (the fetch on a cold start),
+   * the parsed object or a JSON string. A dotted key reads into the value, as middy's `getInternal` does:
+   * `'config.tokens'`. Keeps the token map off the Lambda context.
+   */
+  tokensFromInternal?: string
   /**
    * The Lambda context key where an earlier middleware put the token map, e.g. `'tokens'` for
    * `ssm({ fetchData: { tokens: '/cubewalk/tokens' }, setToContext: true })`. `@middy/ssm` writes the fetchData
@@ -56,6 +73,7 @@ export interface TokenAuthorizerOptions {
 
 const defaults = {
   tokens: undefined,
+  tokensFromInternal: undefined,
   tokensFromContext: undefined,
   pattern: undefined,
   context: {},
@@ -65,6 +83,8 @@ const knownOptions = Object.freeze(Object.keys(defaults))
 
 // What @middy/ssm (and the other middy fetch middlewares) can produce as a context key after sanitizing.
 const contextKeyShape = /^[A-Za-z_][A-Za-z0-9_]*$/
+// A request.internal key, or a dotted path into its value (getInternal's syntax): no empty segment.
+const internalKeyShape = /^[^.]+(?:\.[^.]+)*$/
 
 // API Gateway answers 401 only for exactly this message; anything else becomes a 500.
 const unauthorized = (): Error => new Error('Unauthorized')
@@ -74,9 +94,19 @@ const checkOptions = (options: TokenAuthorizerOptions): void => {
     throw new TokenAuthorizerConfigError('tokenAuthorizer needs an options object')
   }
   checkKnownKeys(options, knownOptions, (message) => new TokenAuthorizerConfigError(message))
-  const { tokens, tokensFromContext } = options
-  if ((tokens === undefined) === (tokensFromContext === undefined)) {
-    throw new TokenAuthorizerConfigError('Set exactly one of options.tokens and options.tokensFromContext')
+  const { tokens, tokensFromInternal, tokensFromContext } = options
+  if ([tokens, tokensFromInternal, tokensFromContext].filter((source) => source !== undefined).length !== 1) {
+    throw new TokenAuthorizerConfigError(
+      'Set exactly one of options.tokens, options.tokensFromInternal and options.tokensFromContext',
+    )
+  }
+  if (
+    tokensFromInternal !== undefined &&
+    !(typeof tokensFromInternal === 'string' && internalKeyShape.test(tokensFromInternal))
+  ) {
+    throw new TokenAuthorizerConfigError(
+      "options.tokensFromInternal must be a request.internal key such as 'tokens' (the @middy/ssm fetchData key as written), or a dotted path into it",
+    )
   }
   if (
     tokensFromContext !== undefined &&
@@ -91,6 +121,7 @@ const checkOptions = (options: TokenAuthorizerOptions): void => {
 /**
  * Middy middleware for an API Gateway REST API TOKEN authorizer Lambda. It answers by itself (early response from
  * `before`), so `middy()` needs no handler; put it last in `.use()` (after `@middy/ssm` when tokens come from SSM).
+ * A token set still being fetched (a promise in `request.internal`) is awaited; otherwise the answer is synchronous.
  *
  * - Known token → `{ principalId: <token name>, policyDocument: Allow execute-api:Invoke on
  *   arn:…:{apiId}/{stage}/*\/*, context: { tokenName, ...options.context } }`.
@@ -105,10 +136,13 @@ export const tokenAuthorizer = (
 ): MiddlewareObj<TokenAuthorizerEvent, TokenAuthorizerResult> => {
   checkOptions(opts)
   const options = { ...defaults, ...opts }
-  const { tokensFromContext } = options
   const pattern = options.pattern === undefined ? undefined : fullMatch(options.pattern)
-  const staticTokens =
-    options.tokens === undefined ? undefined : buildTokenSet(options.tokens, 'options.tokens')
+  const tokenSource: TokenSource =
+    options.tokens !== undefined
+      ? staticTokenSource(buildTokenSet(options.tokens, 'options.tokens'))
+      : options.tokensFromInternal !== undefined
+        ? internalTokenSource(options.tokensFromInternal)
+        : contextTokenSource(options.tokensFromContext as string)
 
   const contextOption = options.context
   const contextFor =
@@ -122,26 +156,6 @@ export const tokenAuthorizer = (
           return (tokenName: string) => ({ tokenName, ...extra })
         })()
 
-  // Keyed by identity (or string value) of what the earlier middleware set: @middy/ssm hands over the same object
-  // until its cache expires, so digests are computed once per fetched value and again after a rotation.
-  let cachedSource: unknown
-  let cachedSet: TokenSet | undefined
-  const tokensFrom = (context: unknown): TokenSet => {
-    if (staticTokens !== undefined) return staticTokens
-    const key = tokensFromContext as string
-    const value = (context as Record<string, unknown> | undefined)?.[key]
-    if (cachedSet !== undefined && value === cachedSource) return cachedSet
-    if (value === undefined) {
-      throw new TokenAuthorizerConfigError(
-        `context.${key} is not set: use @middy/ssm with setToContext: true and fetchData: { ${key}: '<parameter name>' } before tokenAuthorizer`,
-      )
-    }
-    const set = buildTokenSet(value, `context.${key}`)
-    cachedSource = value
-    cachedSet = set
-    return set
-  }
-
   // A warm Lambda mostly sees one stage, so one remembered ARN saves the regex on nearly every call.
   let lastMethodArn: string | undefined
   let lastResource = ''
@@ -154,19 +168,12 @@ export const tokenAuthorizer = (
     return lastResource
   }
 
-  const tokenAuthorizerBefore = (
-    request: Request<TokenAuthorizerEvent, TokenAuthorizerResult>,
+  const decide = (
+    tokenSet: TokenSet,
+    authorizationToken: string,
+    methodArn: unknown,
   ): TokenAuthorizerResult => {
-    const event: unknown = request.event
-    if (typeof event !== 'object' || event === null) throw unauthorized()
-    const { type, authorizationToken, methodArn } = event as Partial<
-      Record<keyof TokenAuthorizerEvent, unknown>
-    >
-    if (type !== 'TOKEN' || typeof authorizationToken !== 'string' || authorizationToken.length === 0) {
-      throw unauthorized()
-    }
-    if (pattern !== undefined && !pattern.test(authorizationToken)) throw unauthorized()
-    const tokenName = matchToken(tokensFrom(request.context), authorizationToken)
+    const tokenName = matchToken(tokenSet, authorizationToken)
     if (tokenName === undefined) throw unauthorized()
     return {
       principalId: tokenName,
@@ -176,6 +183,24 @@ export const tokenAuthorizer = (
       },
       context: contextFor(tokenName),
     }
+  }
+
+  const tokenAuthorizerBefore = (
+    request: Request<TokenAuthorizerEvent, TokenAuthorizerResult>,
+  ): TokenAuthorizerResult | Promise<TokenAuthorizerResult> => {
+    const event: unknown = request.event
+    if (typeof event !== 'object' || event === null) throw unauthorized()
+    const { type, authorizationToken, methodArn } = event as Partial<
+      Record<keyof TokenAuthorizerEvent, unknown>
+    >
+    if (type !== 'TOKEN' || typeof authorizationToken !== 'string' || authorizationToken.length === 0) {
+      throw unauthorized()
+    }
+    if (pattern !== undefined && !pattern.test(authorizationToken)) throw unauthorized()
+    const tokenSet = tokenSource(request)
+    return tokenSet instanceof Promise
+      ? tokenSet.then((set) => decide(set, authorizationToken, methodArn))
+      : decide(tokenSet, authorizationToken, methodArn)
   }
 
   return { before: tokenAuthorizerBefore }

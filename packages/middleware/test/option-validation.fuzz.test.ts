@@ -73,11 +73,12 @@ const factories: Factory[] = [
   },
   {
     name: 'tokenAuthorizer',
-    known: ['tokens', 'tokensFromContext', 'pattern', 'context'],
+    known: ['tokens', 'tokensFromInternal', 'tokensFromContext', 'pattern', 'context'],
     valid: fc
       .oneof(
         fc.record({ tokens: fc.constant({ game: 'test-token-not-secret-1' }) }),
         fc.record({ tokensFromContext: fc.constantFrom('tokens', 'auth_tokens') }),
+        fc.record({ tokensFromInternal: fc.constantFrom('tokens', 'auth-tokens', 'config.tokens') }),
       )
       .chain((source) =>
         optional({

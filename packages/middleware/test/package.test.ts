@@ -1,10 +1,11 @@
-// The published tarball: built code, types, README and LICENSE, nothing else, and every export resolvable.
+// The published tarball: built code, types, README, CHANGELOG and LICENSE, nothing else, and every export resolvable.
 // tarball.test.ts installs the same tarball into a fresh project and runs it.
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { packMiddleware } from './support/pack-middleware.js'
+import { packMiddleware, withPackLock } from './support/pack-middleware.js'
 
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   exports: Record<string, string | Record<string, string>>
@@ -22,14 +23,15 @@ beforeAll(() => {
 afterAll(() => rmSync(packDir, { recursive: true, force: true }))
 
 describe('@cubewalk/middleware tarball', () => {
-  it('holds only built code, types, README, LICENSE and package.json', () => {
+  it('holds only built code, types, README, CHANGELOG, LICENSE and package.json', () => {
     const unexpected = files.filter(
       (path) =>
-        !['package.json', 'README.md', 'LICENSE'].includes(path) && !/^dist\/.+\.(js|d\.ts)$/.test(path),
+        !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(path) &&
+        !/^dist\/.+\.(js|d\.ts)$/.test(path),
     )
     expect(unexpected).toEqual([])
     expect(files).toEqual(
-      expect.arrayContaining(['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']),
+      expect.arrayContaining(['README.md', 'CHANGELOG.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']),
     )
     expect(files.some((path) => path.includes('.test.'))).toBe(false)
   })
@@ -67,4 +69,24 @@ describe('@cubewalk/middleware tarball', () => {
     expect(Object.keys(manifest.dependencies)).not.toContain('ioredis')
     expect(Object.keys(manifest.dependencies)).not.toContain('@middy/core')
   })
+})
+
+describe('npm run release:check (scripts/release-check.mjs)', () => {
+  it('passes: npm publish --dry-run of this package, with no registry reachable', () => {
+    const repoRoot = new URL('../../..', import.meta.url)
+    // Under the pack lock: the check builds the package, which deletes dist/ first.
+    const run = withPackLock(() =>
+      spawnSync('node', ['scripts/release-check.mjs'], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        // An unreachable registry, no retries: the dry run must not need one.
+        env: { ...process.env, npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0' },
+        timeout: 150_000,
+      }),
+    )
+    expect(run.stderr).not.toMatch(/release check:/)
+    expect(run.status).toBe(0)
+    expect(run.stdout).toMatch(/^@cubewalk\/middleware@\d+\.\d+\.\d+: \d+ files/m)
+    expect(run.stdout).toContain('release check: ok')
+  }, 180_000)
 })

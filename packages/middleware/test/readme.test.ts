@@ -1,6 +1,6 @@
 // The README's examples are real code: typechecked from examples/, run here, and quoted verbatim in the README.
 import { readFileSync } from 'node:fs'
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { startRedis, waitForReplicaAcks } from '@cubewalk/redis-harness'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
@@ -12,12 +12,16 @@ const context = (id: string) =>
   ({ awsRequestId: id, getRemainingTimeInMillis: () => 3_000 }) as unknown as import('aws-lambda').Context
 
 describe('README examples', () => {
-  it.each(['authorizer.ts', 'blocks.ts', 'blocks-iam.ts', 'durable-writes.ts', 'powertools.ts'])(
-    'quotes examples/%s verbatim',
-    (name) => {
-      expect(readme).toContain(example(name))
-    },
-  )
+  it.each([
+    'authorizer.ts',
+    'blocks.ts',
+    'blocks-iam.ts',
+    'durable-writes.ts',
+    'powertools.ts',
+    'powertools-parameters.ts',
+  ])('quotes examples/%s verbatim', (name) => {
+    expect(readme).toContain(example(name))
+  })
 
   describe('running them', () => {
     const ssm = mockClient(SSMClient)
@@ -25,6 +29,14 @@ describe('README examples', () => {
       process.env.REDIS_URL = inject('redisUrl')
       process.env.AWS_REGION ??= 'eu-west-1'
       process.env.TOKENS_PARAMETER_NAME = '/cubewalk/readme/tokens'
+      // Powertools Parameters reads one parameter with GetParameter.
+      ssm.on(GetParameterCommand, { Name: '/cubewalk/readme/tokens', WithDecryption: true }).resolves({
+        Parameter: {
+          Name: '/cubewalk/readme/tokens',
+          Type: 'SecureString',
+          Value: JSON.stringify({ 'readme-params': 'readme-token-not-secret-2' }),
+        },
+      })
       ssm.on(GetParametersCommand).resolves({
         Parameters: [
           {
@@ -57,6 +69,31 @@ describe('README examples', () => {
       await expect(
         handler({ type: 'TOKEN', authorizationToken: 'arere', methodArn }, context('readme-2') as never),
       ).rejects.toThrow(/^Unauthorized$/)
+    })
+
+    it('powertools-parameters: the token map from Powertools Parameters, fetched once while cached', async () => {
+      const { handler } = await import('../examples/powertools-parameters.js')
+      const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/cubewalkblocks'
+      const fetches = () => ssm.commandCalls(GetParameterCommand).length
+      const before = fetches()
+      for (let i = 0; i < 3; i++) {
+        const allowed = await handler(
+          { type: 'TOKEN', authorizationToken: 'readme-token-not-secret-2', methodArn },
+          context(`readme-params-${i}`) as never,
+        )
+        expect(allowed).toMatchObject({
+          principalId: 'readme-params',
+          policyDocument: { Statement: [{ Effect: 'Allow' }] },
+          context: { tokenName: 'readme-params' },
+        })
+      }
+      await expect(
+        handler(
+          { type: 'TOKEN', authorizationToken: 'readme-token-not-secret', methodArn },
+          context('readme-params-x') as never,
+        ),
+      ).rejects.toThrow(/^Unauthorized$/)
+      expect(fetches() - before).toBe(1)
     })
 
     it('blocks: data becomes 200 JSON, a missing world becomes 400 JSON', async () => {

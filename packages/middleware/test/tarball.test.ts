@@ -4,6 +4,7 @@
 // the bundles run in a separate Node process as a Lambda container would, against a private redis-server and a
 // local SSM endpoint. package.test.ts checks the tarball's file list; this checks that what ships works.
 import { type ChildProcess, execFileSync, fork } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import {
   copyFileSync,
   existsSync,
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, parse } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { middlewareDir, type PackedTarball, packMiddleware } from './support/pack-middleware.js'
 import { createTestCertificates, type TestCertificates } from './support/tls-certs.js'
 
@@ -101,7 +102,8 @@ beforeAll(() => {
   expect(project.startsWith(repoRoot)).toBe(false)
 
   packed = packMiddleware(project)
-  // The README's install line plus what its examples import, @aws-sdk/client-ssm standing in for the Lambda
+  // The README's install line plus what its examples import (Powertools for the Powertools example),
+  // @aws-sdk/client-ssm standing in for the Lambda
   // runtime's own copy (the bundles keep it external), and esbuild for the bundling recipe.
   const dependencies = [
     '@middy/core',
@@ -109,10 +111,12 @@ beforeAll(() => {
     '@middy/ssm',
     'http-errors',
     '@aws-sdk/client-ssm',
+    '@aws-lambda-powertools/idempotency',
+    '@aws-lambda-powertools/logger',
     'esbuild',
   ]
   npmInstall(project, packed.file, dependencies)
-  for (const name of ['blocks', 'blocks-iam', 'authorizer']) {
+  for (const name of ['blocks', 'blocks-iam', 'authorizer', 'powertools']) {
     writeFileSync(join(project, `${name}.ts`), readmeBlock('ts', `// ${name}.ts`))
     const command = name === 'blocks' ? bundleCommand : bundleCommand.replaceAll('blocks', name)
     execFileSync('sh', ['-c', command], { cwd: project, env: cleanEnv(), stdio: 'pipe', timeout: 60_000 })
@@ -161,7 +165,7 @@ describe('the README bundling recipe', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }
     expect(manifest.version).toBe(packed.version)
     expect(existsSync(join(installed, 'src'))).toBe(false)
-    for (const name of ['blocks', 'blocks-iam', 'authorizer']) {
+    for (const name of ['blocks', 'blocks-iam', 'authorizer', 'powertools']) {
       const bundle = readFileSync(join(project, 'dist', `${name}.mjs`), 'utf8')
       expect(bundle.startsWith(banner)).toBe(true)
       expect(bundle).not.toContain(repoRoot)
@@ -508,5 +512,75 @@ describe('the IAM example, bundled from the tarball, against a TLS redis-server'
       body: JSON.stringify({ user }),
     })
     expect(lambda.output).not.toContain('test-secret-key-not-secret')
+  })
+})
+
+describe('the Powertools example (Idempotency + Logger), bundled from the tarball, against the shared Redis', () => {
+  let lambda: BundleProcess
+  let deadRedis: BundleProcess
+  const event = (idempotencyKey: string) => ({
+    httpMethod: 'POST',
+    path: '/orders',
+    headers: { 'Idempotency-Key': idempotencyKey },
+    requestContext: { requestId: 'tarball-powertools' },
+  })
+
+  beforeAll(async () => {
+    lambda = await BundleProcess.start('powertools.mjs', { REDIS_URL: inject('redisUrl') })
+    // Nothing listens on port 1: every request fails, which is what the log line below is about.
+    deadRedis = await BundleProcess.start('powertools.mjs', { REDIS_URL: 'redis://127.0.0.1:1' })
+  }, 60_000)
+  afterAll(() => {
+    lambda?.stop()
+    deadRedis?.stop()
+  })
+
+  it('runs the handler once per Idempotency-Key through powertoolsCacheClient; the repeat is answered from Redis', async () => {
+    // Fresh keys: the shared Redis keeps idempotency records of earlier runs.
+    const key = `tarball-${randomUUID()}`
+    const first = await lambda.invoke(event(key))
+    const repeat = await lambda.invoke(event(key))
+    const other = await lambda.invoke(event(`${key}-other`))
+    expect(first.error).toBeUndefined()
+    expect(first.result).toMatchObject({ statusCode: 200, headers: { 'Content-Type': 'application/json' } })
+    // The handler increments a counter: the same body means it did not run again.
+    expect(repeat.result).toEqual(first.result)
+    const orderOf = (invocation: Invocation) =>
+      (JSON.parse((invocation.result as { body: string }).body) as { order: number }).order
+    expect(orderOf(other)).toBeGreaterThan(orderOf(first))
+    expect(lambda.output).not.toMatch(/ERR syntax error|"level":"ERROR"/)
+  })
+
+  it('logs one Powertools Logger JSON line per server error, with the request id and the error nested', async () => {
+    const failed = await deadRedis.invoke(event(`tarball-${randomUUID()}`))
+    expect(failed.error).toBeUndefined()
+    // The pool's 503, although Powertools' before failed first, wrapping the Redis error, and its onError threw.
+    expect(failed.result).toEqual({
+      statusCode: 503,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message: 'Service Unavailable' }),
+    })
+    const lines = deadRedis.output.split('\n').filter((line) => line.startsWith('{'))
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    const errors = entries.filter((entry) => entry.level === 'ERROR')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({
+      level: 'ERROR',
+      message: 'request failed',
+      statusCode: 503,
+      service: 'cubewalk-orders',
+      function_request_id: '00000000-0000-4000-8000-000000000001',
+      // Names from the message-keeping fields: minification renamed the classes.
+      error: {
+        message: 'Service Unavailable',
+        status: 503,
+        cause: {
+          message: 'Failed to save in progress record to idempotency store',
+          cause: { message: expect.any(String) },
+        },
+      },
+    })
+    // Structured, not a JSON string encoded a second time inside the line.
+    expect(typeof errors[0]?.error).toBe('object')
   })
 })

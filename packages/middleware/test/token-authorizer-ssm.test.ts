@@ -21,17 +21,22 @@ const ssmMock = mockClient(SSMClient)
 let store: Map<string, { Type: 'String' | 'SecureString' | 'StringList'; Value: string }>
 // How many of the next GetParameters calls fail as if SSM throttled.
 let failures = 0
+// The same, only for calls that ask for the parameter named here (set with `failing`).
+let failing: { name: string; times: number } | undefined
 
 beforeEach(() => {
   store = new Map()
   failures = 0
+  failing = undefined
   ssmMock.reset()
   ssmMock.on(GetParametersCommand).callsFake(async (input: GetParametersCommandInput) => {
-    if (failures > 0) {
-      failures--
+    const names = input.Names ?? []
+    const targeted = failing !== undefined && failing.times > 0 && names.includes(failing.name)
+    if (failures > 0 || targeted) {
+      if (targeted && failing) failing.times--
+      else failures--
       throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })
     }
-    const names = input.Names ?? []
     return {
       Parameters: names.filter((name) => store.has(name)).map((name) => ({ Name: name, ...store.get(name) })),
       InvalidParameters: names.filter((name) => !store.has(name)),
@@ -205,5 +210,93 @@ describe('tokenAuthorizer after @middy/ssm', () => {
     expect((error as Error).message).not.toBe('Unauthorized')
     expect(await invoke(handler, tokenA)).toEqual(allow('a'))
     expect(getParametersCalls()).toBe(2)
+  })
+})
+
+// middy's own convention: @middy/ssm without setToContext leaves the value (a promise until fetched) in
+// request.internal under the fetchData key as written, and the authorizer reads it there.
+// Its own parameter: @middy/ssm's refresh timers from the real-clock tests above keep fetching theirs.
+const internalParameter = '/cubewalk/test/authorizer-tokens-internal'
+const setInternalTokens = (map: Record<string, string>) => {
+  store.set(internalParameter, { Type: 'SecureString', Value: JSON.stringify(map) })
+}
+const internalFetches = () =>
+  ssmMock
+    .commandCalls(GetParametersCommand)
+    .filter((call) => call.args[0].input.Names?.includes(internalParameter)).length
+
+const buildInternal = (ssmOptions: { cacheExpiry: number; disablePrefetch?: boolean }, key = 'auth-tokens') =>
+  middy()
+    .use(
+      ssm({
+        fetchData: { [key]: internalParameter },
+        cacheKey: `token-authorizer-internal-test-${randomUUID()}`,
+        awsClientOptions: { region: 'eu-west-1' },
+        ...ssmOptions,
+      }),
+    )
+    .use(tokenAuthorizer({ tokensFromInternal: key }))
+
+const invokeWith = async (
+  handler: ReturnType<typeof buildInternal>,
+  authorizationToken: string,
+  context: Record<string, unknown> = {},
+): Promise<unknown> => handler({ type: 'TOKEN', authorizationToken, methodArn } as never, context as never)
+
+describe('tokenAuthorizer reading request.internal after @middy/ssm (no setToContext)', () => {
+  it('uses the prefetched value under the fetchData key as written, and leaves the context alone', async () => {
+    setInternalTokens({ a: tokenA })
+    const handler = buildInternal({ cacheExpiry: 60_000 })
+    expect(internalFetches()).toBe(1)
+    const context: Record<string, unknown> = {}
+    expect(await invokeWith(handler, tokenA, context)).toEqual(allow('a'))
+    await expectUnauthorized(invokeWith(handler, tokenB, context))
+    expect(Object.keys(context)).toEqual([])
+    for (let i = 0; i < 5; i++) expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    expect(internalFetches()).toBe(1)
+  })
+
+  it('waits for the first fetch without prefetch', async () => {
+    setInternalTokens({ a: tokenA })
+    const handler = buildInternal({ cacheExpiry: 60_000, disablePrefetch: true })
+    expect(internalFetches()).toBe(0)
+    expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    expect(internalFetches()).toBe(1)
+  })
+
+  it('rotates after the TTL: the new token is accepted, the old one refused (fake clock)', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] })
+    setInternalTokens({ a: tokenA })
+    const handler = buildInternal({ cacheExpiry: 50 })
+    expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    setInternalTokens({ b: tokenB })
+    await vi.advanceTimersByTimeAsync(40)
+    expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    await vi.advanceTimersByTimeAsync(20)
+    expect(internalFetches()).toBe(2)
+    expect(await invokeWith(handler, tokenB)).toEqual(allow('b'))
+    await expectUnauthorized(invokeWith(handler, tokenA))
+  })
+
+  it('answers 500, not 401, when the fetch fails, and recovers once SSM answers again', async () => {
+    setInternalTokens({ a: tokenA })
+    failing = { name: internalParameter, times: 1 }
+    const handler = buildInternal({ cacheExpiry: 60_000 })
+    const error = await rejection(invokeWith(handler, tokenA))
+    expect((error as Error).message).not.toBe('Unauthorized')
+    expect((error as Error).name).toBe('ThrottlingException')
+    expect(await invokeWith(handler, tokenA)).toEqual(allow('a'))
+    expect(internalFetches()).toBe(2)
+  })
+
+  it('answers 500 (configuration error) for an invalid map or a missing parameter, naming request.internal', async () => {
+    store.set(internalParameter, { Type: 'SecureString', Value: '{}' })
+    const empty = await rejection(invokeWith(buildInternal({ cacheExpiry: 60_000 }), tokenA))
+    expect(empty).toBeInstanceOf(TokenAuthorizerConfigError)
+    expect((empty as Error).message).toMatch(/request\.internal\.auth-tokens holds no tokens/)
+
+    store.clear()
+    const missing = await rejection(invokeWith(buildInternal({ cacheExpiry: 60_000 }), tokenA))
+    expect((missing as Error).message).not.toBe('Unauthorized')
   })
 })

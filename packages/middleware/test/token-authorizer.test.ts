@@ -332,6 +332,12 @@ describe('options', () => {
   it.each([
     [{}, /exactly one of/],
     [{ tokens, tokensFromContext: 'tokens' }, /exactly one of/],
+    [{ tokens, tokensFromInternal: 'tokens' }, /exactly one of/],
+    [{ tokensFromInternal: 'tokens', tokensFromContext: 'tokens' }, /exactly one of/],
+    [{ tokensFromInternal: '' }, /tokensFromInternal/],
+    [{ tokensFromInternal: 'config..tokens' }, /tokensFromInternal/],
+    [{ tokensFromInternal: '.tokens' }, /tokensFromInternal/],
+    [{ tokensFromInternal: 42 }, /tokensFromInternal/],
     [{ tokens, token: 'x' }, /unknown option "token" \(did you mean "tokens"\?\)/],
     [{ tokensFromContext: 'auth-tokens' }, /auth_tokens/],
     [{ tokensFromContext: '' }, /tokensFromContext/],
@@ -440,5 +446,64 @@ describe('tokensFromContext', () => {
     const invoke = authorizer({ tokensFromContext: 'tokens' })
     await expectConfigError(invoke(tokenEvent(tokenGame), { tokens: {} }))
     expect(await invoke(tokenEvent(tokenGame), { tokens })).toEqual(allow('game'))
+  })
+})
+
+describe('tokensFromInternal', () => {
+  const event = tokenEvent(tokenTools)
+  // middy's request as the middleware sees it; `internal` is what @middy/ssm and its siblings fill.
+  const request = (internal: Record<string, unknown>) =>
+    ({ event, context: {}, internal, response: undefined, error: undefined }) as never
+  const before = (options: TokenAuthorizerOptions) =>
+    tokenAuthorizer(options).before as (request: never) => unknown
+
+  it('awaits a pending value once, then answers synchronously while the same promise stays', async () => {
+    const check = before({ tokensFromInternal: 'auth-tokens' })
+    const fetched = Promise.resolve(JSON.stringify(tokens))
+    const first = check(request({ 'auth-tokens': fetched }))
+    expect(first).toBeInstanceOf(Promise)
+    expect(await first).toEqual(allow('tools'))
+    expect(check(request({ 'auth-tokens': fetched }))).toEqual(allow('tools'))
+    // A new promise (the fetch after @middy/ssm's cache expired) is read again.
+    const rotated = Promise.resolve({ next: tokenTools })
+    expect(await check(request({ 'auth-tokens': rotated }))).toEqual(allow('next'))
+  })
+
+  it('reads a plain value and a dotted path into the resolved value, own properties only', async () => {
+    expect(before({ tokensFromInternal: 'tokens' })(request({ tokens }))).toEqual(allow('tools'))
+    const nested = before({ tokensFromInternal: 'config.auth.tokens' })
+    expect(await nested(request({ config: Promise.resolve({ auth: { tokens } }) }))).toEqual(allow('tools'))
+    await expectConfigError(
+      Promise.resolve().then(() => nested(request({ config: Object.create({ auth: { tokens } }) }))),
+      /request\.internal\.config\.auth\.tokens is not set/,
+    )
+  })
+
+  it('is a configuration error (500) when nothing is there, naming the fetchData key to set', async () => {
+    const invoke = authorizer({ tokensFromInternal: 'auth-tokens' })
+    await expectConfigError(
+      invoke(tokenEvent(tokenGame)),
+      /request\.internal\.auth-tokens is not set: use @middy\/ssm with fetchData: \{ auth-tokens:/,
+    )
+  })
+
+  it('passes a failed fetch on as it is (500), never as Unauthorized, and does not remember it', async () => {
+    const check = before({ tokensFromInternal: 'tokens' })
+    const failed = Promise.reject(new Error('ssm down'))
+    await expect(check(request({ tokens: failed }))).rejects.toThrow('ssm down')
+    expect(await check(request({ tokens: Promise.resolve(tokens) }))).toEqual(allow('tools'))
+  })
+
+  it('refuses an unknown token with exactly Unauthorized, while pending and once cached', async () => {
+    const check = before({ tokensFromInternal: 'tokens' })
+    const unknown = {
+      event: tokenEvent('test-token-not-secret-unknown'),
+      context: {},
+      internal: { tokens: Promise.resolve(tokens) },
+    } as never
+    const pending = check(unknown)
+    expect(pending).toBeInstanceOf(Promise)
+    await expectUnauthorized(pending as Promise<unknown>)
+    expect(() => check(unknown)).toThrow(/^Unauthorized$/)
   })
 })

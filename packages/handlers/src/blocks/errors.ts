@@ -1,21 +1,15 @@
-/**
- * A client error with the fields jsonResponse (and http-errors, and middy's createError) agree on:
- * `status`/`statusCode` pick the HTTP status, `expose: true` lets the message reach the client, `headers` are
- * copied onto the response. Our own small class keeps http-errors out of this package's direct dependencies.
- */
-export class ClientError extends Error {
-  readonly status: number
-  readonly statusCode: number
-  readonly expose = true
-  readonly headers: Record<string, string> | undefined
+import { createError, type HttpError } from '@middy/util'
 
-  constructor(status: number, message: string, headers?: Record<string, string>) {
-    super(message)
-    this.name = 'ClientError'
-    this.status = status
-    this.statusCode = status
-    this.headers = headers
-  }
+/**
+ * A 4xx answer of the blocks API: middy's own HttpError (`status` = `statusCode`, `expose: true` below 500, so
+ * jsonResponse sends the message), the class @middy/http-json-body-parser and @middy/http-router throw too.
+ * middy's createError does not copy extra properties onto the error, so `headers` (`Allow`, `ETag`), which
+ * jsonResponse copies onto the response, is set here.
+ */
+export const clientError = (status: number, message: string, headers?: Record<string, string>): HttpError => {
+  const error = createError(status, message)
+  if (headers !== undefined) error.headers = headers
+  return error
 }
 
-export const badRequest = (message: string): ClientError => new ClientError(400, message)
+export const badRequest = (message: string): HttpError => clientError(400, message)

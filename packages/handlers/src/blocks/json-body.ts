@@ -5,7 +5,7 @@ import middy, { type MiddlewareObj, type Request } from '@middy/core'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda'
 import type { BlocksContext, BlocksRoute } from './context.js'
-import { ClientError } from './errors.js'
+import { clientError } from './errors.js'
 
 /**
  * Largest accepted body, in bytes after base64 decoding. A PATCH of all 4096 edits written as compact JSON is
@@ -26,7 +26,7 @@ const bodyLimitBefore = (request: BodyRequest): void => {
     body.length > MAX_BODY_BYTES * (isBase64Encoded ? 4 / 3 : 1) ||
     bodyBytes(body, isBase64Encoded) > MAX_BODY_BYTES
   ) {
-    throw new ClientError(413, `Payload Too Large: the request body is limited to ${MAX_BODY_BYTES} bytes`)
+    throw clientError(413, `Payload Too Large: the request body is limited to ${MAX_BODY_BYTES} bytes`)
   }
 }
 
@@ -40,13 +40,13 @@ const bodyErrorsOnError = (request: BodyRequest): void => {
   const error = request.error as { statusCode?: unknown; cause?: { package?: unknown } } | null | undefined
   if (error?.cause?.package !== bodyParserPackage) return
   if (error.statusCode === 415) {
-    request.error = new ClientError(
+    request.error = clientError(
       415,
       'Unsupported Media Type: send the body as Content-Type: application/json',
     )
   } else if (error.statusCode === 422) {
     const forbiddenKey = (request.error as Error).message.includes('Forbidden key')
-    request.error = new ClientError(
+    request.error = clientError(
       400,
       forbiddenKey
         ? 'request body uses a forbidden key (__proto__ or constructor)'

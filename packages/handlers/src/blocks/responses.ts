@@ -1,5 +1,6 @@
+import type { HttpError } from '@middy/util'
 import type { APIGatewayProxyResult } from 'aws-lambda'
-import { ClientError } from './errors.js'
+import { clientError } from './errors.js'
 import { etagOf } from './preconditions.js'
 import type { StoredChunk } from './store.js'
 import type { ChunkCoordinates } from './validate.js'
@@ -37,8 +38,8 @@ export const notModifiedResponse = (version: number): APIGatewayProxyResult => (
 })
 
 /** 412, with the chunk's current ETag when it exists so the client can re-read and retry. */
-export const preconditionFailed = (currentVersion: number | null): ClientError =>
-  new ClientError(
+export const preconditionFailed = (currentVersion: number | null): HttpError =>
+  clientError(
     412,
     currentVersion === null
       ? 'Precondition Failed: the chunk does not exist'
@@ -46,5 +47,5 @@ export const preconditionFailed = (currentVersion: number | null): ClientError =
     currentVersion === null ? undefined : { ETag: etagOf(currentVersion) },
   )
 
-export const chunkNotFound = (world: string, at: ChunkCoordinates): ClientError =>
-  new ClientError(404, `chunk ${at.x},${at.y},${at.z} of world ${JSON.stringify(world)} does not exist`)
+export const chunkNotFound = (world: string, at: ChunkCoordinates): HttpError =>
+  clientError(404, `chunk ${at.x},${at.y},${at.z} of world ${JSON.stringify(world)} does not exist`)

@@ -4,7 +4,7 @@
 // /cubewalkblocks/{proxy+} resource the router's own matches fill them in.
 import httpRouterHandler, { type Route } from '@middy/http-router'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda'
-import { ClientError } from './errors.js'
+import { clientError } from './errors.js'
 import { withJsonBody } from './json-body.js'
 import { deleteChunk } from './routes/delete-chunk.js'
 import { getChunk } from './routes/get-chunk.js'
@@ -46,9 +46,8 @@ const shapes: Array<[RegExp, string]> = [
 
 const routeNotFound = ({ method, path }: { method: string; path: string }): never => {
   const allow = shapes.find(([shape]) => shape.test(path))?.[1]
-  if (allow)
-    throw new ClientError(405, `Method Not Allowed: ${method} is not supported here`, { Allow: allow })
-  throw new ClientError(404, `Not Found: no route for ${method.slice(0, 16)} ${quote(path)}`)
+  if (allow) throw clientError(405, `Method Not Allowed: ${method} is not supported here`, { Allow: allow })
+  throw clientError(404, `Not Found: no route for ${method.slice(0, 16)} ${quote(path)}`)
 }
 
 const router = httpRouterHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({
@@ -65,16 +64,13 @@ export const blocksRouter = (
   context: Context,
 ): Promise<APIGatewayProxyResult> => {
   if (typeof event?.httpMethod !== 'string' || event.httpMethod === '') {
-    throw new ClientError(
+    throw clientError(
       400,
       'Bad Request: the event has no httpMethod (expected an API Gateway REST proxy event)',
     )
   }
   if (typeof event.path !== 'string' || event.path === '') {
-    throw new ClientError(
-      400,
-      'Bad Request: the event has no path (expected an API Gateway REST proxy event)',
-    )
+    throw clientError(400, 'Bad Request: the event has no path (expected an API Gateway REST proxy event)')
   }
   return router(event, context)
 }

@@ -83,17 +83,36 @@ export const isRedisUnavailableError = (error: unknown): boolean => {
   return false
 }
 
+const maxCauseDepth = 4
+
+/**
+ * The Redis-unavailable error behind `error`: `error` itself, or the first one down its `cause` chain, where a
+ * library that called Redis for us wrapped it (Powertools Idempotency's IdempotencyPersistenceLayerError wraps the
+ * ioredis error of a failed record save). An HTTP error in the chain ends the search: it has been decided already.
+ */
+export const redisUnavailableCause = (error: unknown): Error | undefined => {
+  let current = error
+  for (let depth = 0; depth <= maxCauseDepth && current instanceof Error; depth++) {
+    if (isRedisUnavailableError(current)) return current
+    if (typeof field(current, 'statusCode') === 'number' || typeof field(current, 'status') === 'number')
+      return
+    current = current.cause
+  }
+  return undefined
+}
+
 /** A command that got no answer in time: the connection itself may be dead. */
 export const isRedisTimeoutError = (error: unknown): boolean =>
   error instanceof Error &&
   (error.message === 'Command timed out' || error.message.startsWith('Socket timeout.'))
 
-/** The 503 the pool answers with; the client only sees `Service Unavailable`, the log gets `cause`. */
 /**
- * The 503 the pool throws when Redis can't be used, with the original error as `cause`. It has the shape
- * http-errors gives its errors (`status` = `statusCode` = 503, `expose: false`), so `createError.isHttpError()`
- * is true for it and jsonResponse, middy's http-error-handler and http-errors-aware code all read it alike,
- * without bundling http-errors and its dependencies into every Lambda for one error (≈4 ms of cold start).
+ * The 503 the pool (and durableWrites) throws when Redis can't be used, with the original error as `cause`: the
+ * package's only HTTP error. Same name, message, `status` = `statusCode` = 503 and `expose: false` as the 503 of
+ * http-errors and of middy's createError, so `createError.isHttpError()` is true for it and jsonResponse, middy's
+ * http-error-handler and http-errors-aware code all read it alike. Not one of theirs, by measurement
+ * (bench/error-source.bench.mjs): @middy/util imports node:http, whose ESM facade adds ~50 ms of CPU to a cold
+ * start of a bundle that has no other use for it; http-errors adds 8 kB and ~2 ms.
  */
 export class ServiceUnavailableError extends Error {
   readonly status = 503

@@ -25,7 +25,8 @@ const lockDir = join(
 )
 const staleLockMs = 5 * 60_000
 
-function withPackLock<T>(work: () => T): T {
+/** Runs `work` while no other test file builds or packs the package (the build deletes dist/ first). */
+export function withPackLock<T>(work: () => T): T {
   const giveUpAt = Date.now() + staleLockMs
   for (;;) {
     try {
