@@ -28,6 +28,8 @@ export const serverOptions = {
   'runner-arg': { type: 'string', multiple: true, default: [] },
   // Node flags of the runner process; the default is what `npm start` uses (see docs/local.md).
   'runner-node-arg': { type: 'string', multiple: true, default: ['--max-semi-space-size=16'] },
+  // Node flags of the two bare servers (e.g. --cpu-prof for bench/runner-profile.mjs).
+  'bare-node-arg': { type: 'string', multiple: true, default: [] },
 }
 
 /** The load every stack bench puts on each server (node:util parseArgs options). */
@@ -125,8 +127,9 @@ export async function startServers(options, redisUrl) {
     async () => (await http('GET', runnerPort, '/prod/cubewalkblocks')).status === 200,
     'runner',
   )
-  const bare = await startBare(blocks.codeDir, 1, bareEnv)
-  const copied = await startBare(blocks.codeDir, Number(options.copies), bareEnv)
+  const bareArgs = options['bare-node-arg'] ?? []
+  const bare = await startBare(blocks.codeDir, 1, bareEnv, bareArgs)
+  const copied = await startBare(blocks.codeDir, Number(options.copies), bareEnv, bareArgs)
 
   const put = await http('PUT', runnerPort, CHUNK, JSON.stringify({ blocks: CHUNK_BLOCKS }))
   if (put.status !== 200) throw new Error(`seeding the chunk failed: ${put.status} ${put.text}`)
@@ -138,9 +141,12 @@ export async function startServers(options, redisUrl) {
   return { blocks, runner: { port: runnerPort, child: runner }, bare, copies: copied }
 }
 
-async function startBare(codeDir, copies, env) {
+async function startBare(codeDir, copies, env, nodeArgs) {
   const port = await freePort()
-  const child = startChild(['bench/local-bare-server.mjs', codeDir, String(port), String(copies)], env)
+  const child = startChild(
+    [...nodeArgs, 'bench/local-bare-server.mjs', codeDir, String(port), String(copies)],
+    env,
+  )
   await waitUntil(
     async () => (await http('GET', port, CHUNK)).status !== undefined,
     `bare server (x${copies})`,
