@@ -6,7 +6,8 @@
 // and `runner / copies` what the runner itself adds.
 //
 // Usage (from packages/stack, after `npm run synth` or `npm start` once wrote cdk.out):
-//   node bench/local-throughput.mjs [--assembly cdk.out] [--duration 10] [--rounds 2] [--load 30] [--connections 50]
+//   node bench/local-throughput.mjs [--assembly cdk.out] [--duration 10] [--rounds 3] [--load 30] [--connections 50]
+//     [--warmup 20] [--warmup-requests 100000]
 import { readdirSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
@@ -22,6 +23,7 @@ import {
   stopChild,
   TOKEN,
   waitUntil,
+  warmUp,
 } from './bench-servers.mjs'
 
 const { freePort, startLocalRedis } = await import('@cubewalk/local/internals')
@@ -114,13 +116,10 @@ const { blocks } = servers
 const [runner, bare, copies] = [servers.runner.child, servers.bare.child, servers.copies.child]
 const [runnerPort, barePort, copiesPort] = [servers.runner.port, servers.bare.port, servers.copies.port]
 
-const warmup = Number(values.warmup)
 console.error(
-  `warm-up (${warmup} s each), then ${values.rounds} rounds of ${duration} s per server at ${connections} connections`,
+  `warm-up (${values.warmup} s and ${values['warmup-requests']} answers each), then ${values.rounds} rounds of ${duration} s per server at ${connections} connections`,
 )
-await cannon(runnerPort, warmup)
-await cannon(barePort, warmup)
-await cannon(copiesPort, warmup)
+for (const port of [runnerPort, barePort, copiesPort]) await warmUp(port, values)
 const rounds = []
 const threads = (r) =>
   Object.entries(r.cpuUsPerRequestByThread)

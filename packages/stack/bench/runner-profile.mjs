@@ -8,14 +8,22 @@
 // attach to a child process (kernel.perf_event_paranoid <= 2).
 //
 // Usage (from packages/stack, after `npm run synth`):
-//   node bench/runner-profile.mjs [--warmup 20] [--seconds 8] [--detail] [--runner-arg=--isolation=inline]
+//   node bench/runner-profile.mjs [--warmup 20] [--warmup-requests 100000] [--seconds 8] [--detail] [--runner-arg=--isolation=inline]
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { CHUNK, loadOptions, serverOptions, startServers, stopChild, TOKEN } from './bench-servers.mjs'
+import {
+  CHUNK,
+  loadOptions,
+  serverOptions,
+  startServers,
+  stopChild,
+  TOKEN,
+  warmUp,
+} from './bench-servers.mjs'
 
 const { startLocalRedis } = await import('@cubewalk/local/internals')
 
@@ -205,16 +213,10 @@ const servers = await startServers(
   redis.url,
 )
 await stopChild(servers.copies.child)
-const warmup = Number(values.warmup)
-console.error(`warm-up ${warmup} s each, then ${seconds} s recorded per server, runner first`)
-for (const server of [servers.runner, servers.bare]) {
-  await autocannon({
-    url: `http://127.0.0.1:${server.port}${CHUNK}`,
-    connections,
-    duration: warmup,
-    headers: { token: TOKEN },
-  })
-}
+console.error(
+  `warm-up ${values.warmup} s and ${values['warmup-requests']} answers each, then ${seconds} s recorded per server`,
+)
+for (const server of [servers.runner, servers.bare]) await warmUp(server.port, values)
 const runner = await profile('runner', servers.runner.port, servers.runner.child)
 const bare = await profile('bare', servers.bare.port, servers.bare.child)
 await stopChild(servers.runner.child)
