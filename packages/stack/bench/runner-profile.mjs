@@ -42,8 +42,14 @@ if (spawnSync('perf', ['--version']).status !== 0) {
 }
 const seconds = Number(values.seconds)
 const connections = Number(values.connections)
-const perfArgs = ['--perf-basic-prof-only-functions', '--interpreted-frames-native-stack']
 const workDir = mkdtempSync(join(tmpdir(), 'runner-profile-'))
+// These flags also make V8 write an isolate log per thread into the working directory: kept in workDir instead.
+const perfArgs = [
+  '--perf-basic-prof-only-functions',
+  '--interpreted-frames-native-stack',
+  `--logfile=${join(workDir, 'v8.log')}`,
+  '--no-logfile-per-isolate',
+]
 
 /** [stage, test on one frame's text as `perf script` prints it]; a sample's innermost matching frame decides. */
 const STAGES = [
@@ -224,7 +230,7 @@ await stopChild(servers.bare.child)
 await redis.stop()
 rmSync(workDir, { recursive: true, force: true })
 // Node leaves its perf maps behind.
-for (const { child } of [servers.runner, servers.bare]) rmSync(`/tmp/perf-${child.pid}.map`, { force: true })
+for (const { child } of [servers.runner, servers.bare, servers.copies]) rmSync(`/tmp/perf-${child.pid}.map`, { force: true })
 console.log(
   `node ${process.version}, runner ${[...values['runner-node-arg'], ...values['runner-arg']].join(' ')}`,
 )
