@@ -230,7 +230,8 @@ await stopChild(servers.bare.child)
 await redis.stop()
 rmSync(workDir, { recursive: true, force: true })
 // Node leaves its perf maps behind.
-for (const { child } of [servers.runner, servers.bare, servers.copies]) rmSync(`/tmp/perf-${child.pid}.map`, { force: true })
+for (const { child } of [servers.runner, servers.bare, servers.copies])
+  rmSync(`/tmp/perf-${child.pid}.map`, { force: true })
 console.log(
   `node ${process.version}, runner ${[...values['runner-node-arg'], ...values['runner-arg']].join(' ')}`,
 )
