@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
 
 const { freePort } = await import('@cubewalk/local/internals')
 const { DEFAULT_CONCURRENCY } = await import('@cubewalk/local')
@@ -28,14 +29,37 @@ export const serverOptions = {
   'runner-arg': { type: 'string', multiple: true, default: [] },
   // Node flags of the runner process; the default is what `npm start` uses (see docs/local.md).
   'runner-node-arg': { type: 'string', multiple: true, default: ['--max-semi-space-size=16'] },
+  // Node flags of the two bare servers (e.g. --cpu-prof for bench/runner-profile.mjs).
+  'bare-node-arg': { type: 'string', multiple: true, default: [] },
 }
 
 /** The load every stack bench puts on each server (node:util parseArgs options). */
 export const loadOptions = {
   connections: { type: 'string', default: '50' },
   // Long enough for steady state: each of the runner's instances warms up its own copy of the handler's code
-  // (docs/benchmarks.md, "Warm-up").
+  // (docs/benchmarks.md, "Warm-up"). The warm-up lasts `warmup` seconds and at least `warmup-requests` answers:
+  // V8 optimizes after so many calls, not so many seconds, and on a loaded machine 20 s may be a third of them.
   warmup: { type: 'string', default: '20' },
+  'warmup-requests': { type: 'string', default: '100000' },
+}
+
+/** Warms the server on `port` up as {@link loadOptions} say; resolves with the answers it took. */
+export async function warmUp(port, options) {
+  const started = performance.now()
+  let answers = 0
+  const minimum = Number(options['warmup-requests'])
+  while (answers < minimum || performance.now() - started < Number(options.warmup) * 1000) {
+    const result = await autocannon({
+      url: `http://127.0.0.1:${port}${CHUNK}`,
+      connections: Number(options.connections),
+      duration: Math.max(1, Number(options.warmup) - (performance.now() - started) / 1000),
+      ...(answers < minimum ? { amount: minimum - answers } : {}),
+      headers: { token: TOKEN },
+    })
+    answers += result.requests.total
+    if (result.requests.total === 0) throw new Error(`warm-up: no answer from port ${port}`)
+  }
+  return answers
 }
 
 const children = new Set()
@@ -125,8 +149,9 @@ export async function startServers(options, redisUrl) {
     async () => (await http('GET', runnerPort, '/prod/cubewalkblocks')).status === 200,
     'runner',
   )
-  const bare = await startBare(blocks.codeDir, 1, bareEnv)
-  const copied = await startBare(blocks.codeDir, Number(options.copies), bareEnv)
+  const bareArgs = options['bare-node-arg'] ?? []
+  const bare = await startBare(blocks.codeDir, 1, bareEnv, bareArgs)
+  const copied = await startBare(blocks.codeDir, Number(options.copies), bareEnv, bareArgs)
 
   const put = await http('PUT', runnerPort, CHUNK, JSON.stringify({ blocks: CHUNK_BLOCKS }))
   if (put.status !== 200) throw new Error(`seeding the chunk failed: ${put.status} ${put.text}`)
@@ -138,9 +163,12 @@ export async function startServers(options, redisUrl) {
   return { blocks, runner: { port: runnerPort, child: runner }, bare, copies: copied }
 }
 
-async function startBare(codeDir, copies, env) {
+async function startBare(codeDir, copies, env, nodeArgs) {
   const port = await freePort()
-  const child = startChild(['bench/local-bare-server.mjs', codeDir, String(port), String(copies)], env)
+  const child = startChild(
+    [...nodeArgs, 'bench/local-bare-server.mjs', codeDir, String(port), String(copies)],
+    env,
+  )
   await waitUntil(
     async () => (await http('GET', port, CHUNK)).status !== undefined,
     `bare server (x${copies})`,

@@ -12,7 +12,15 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { CHUNK, loadOptions, serverOptions, startServers, stopChild, TOKEN } from './bench-servers.mjs'
+import {
+  CHUNK,
+  loadOptions,
+  serverOptions,
+  startServers,
+  stopChild,
+  TOKEN,
+  warmUp,
+} from './bench-servers.mjs'
 
 const { startLocalRedis } = await import('@cubewalk/local/internals')
 
@@ -116,7 +124,7 @@ async function whileLoaded(url, measure) {
  */
 async function perRequest(port, pid) {
   const url = `http://127.0.0.1:${port}${CHUNK}`
-  await autocannon({ url, connections, duration: Number(values.warmup), headers: { token: TOKEN } })
+  await warmUp(port, values)
   let perf
   if (havePerf) {
     const { counts, during } = await whileLoaded(url, () => perfCounters(pid))
