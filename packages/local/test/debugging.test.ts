@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { call } from '../src/testing/http-client.js'
 import { type CdpEvent, type CdpSession, InspectorClient } from '../src/testing/inspector-client.js'
 import { ECHO_ASSET, type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
@@ -23,6 +23,14 @@ beforeAll(() => {
   assembly = writeFixtureAssembly()
 })
 afterAll(() => assembly.remove())
+
+// A test that times out while a function is held must not leave its runner behind.
+const children = new Set<ChildProcess>()
+afterEach(() => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  children.clear()
+})
 
 interface Started {
   child: ChildProcess
@@ -46,6 +54,7 @@ function start(args: string[]): Started {
     ],
     { env: { ...process.env, REDIS_URL: '', PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
+  children.add(child)
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
@@ -132,6 +141,32 @@ describe('--inspect: a function held at a breakpoint does not time out', () => {
     },
     60_000,
   )
+
+  it('Ctrl-C while a worker is held at a breakpoint, the debugger still attached: the runner stops at once', async () => {
+    const run = start(['--inspect=127.0.0.1:0'])
+    const { origin, debuggerUrl } = await started(run)
+    const client = await InspectorClient.connect(debuggerUrl)
+    try {
+      const held = new Promise<CdpEvent>((resolve, reject) => {
+        void client.attachWorkers('NodeWorker', async (worker) => {
+          await breakInEcho(worker).catch(reject)
+          worker.waitFor('Debugger.paused').then(resolve, reject)
+        })
+      })
+      // Stopping closes its connection, unanswered (as without a debugger).
+      const answer = call(origin, 'GET', '/prod/slow').catch((error: Error) => error)
+      await held
+      const stopping = Date.now()
+      run.child.kill('SIGTERM')
+      // Worker.terminate() alone waits for a held worker forever, and an attached debugger holds process exit.
+      expect(await run.exited).toBe(0)
+      expect(Date.now() - stopping).toBeLessThan(10_000)
+      await answer
+      expect(run.output()).not.toContain('Forced exit')
+    } finally {
+      client.close()
+    }
+  }, 60_000)
 
   it('without --inspect, the same route still times out (the control)', async () => {
     const run = start([])

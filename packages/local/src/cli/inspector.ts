@@ -32,15 +32,22 @@ export function parseInspectAddress(value: string): { host: string; port: number
 
 /**
  * The inspector's WebSocket URL, opening it at `address` unless the process already has one (`node --inspect`):
- * then that one is used as it is. Throws when it cannot listen (Node prints why: the port is in use, ...).
+ * then that one is used as it is (`opened` false). Throws when it cannot listen (Node prints why).
  */
-export function openInspector(address: string): string {
+export function openInspector(address: string): { url: string; opened: boolean } {
   const current = url()
-  if (current) return current
+  if (current) return { url: current, opened: false }
   const { host, port } = parseInspectAddress(address)
   open(port, host, false)
   const opened = url()
   if (!opened)
     throw new InspectorError(`the debugger could not listen on ${host}:${port} (in use? try --inspect=0)`)
-  return opened
+  return { url: opened, opened: true }
 }
+
+/**
+ * Closes the inspector this process opened, ending the debugger's connection: without it, a process that exits
+ * with a debugger attached prints "Waiting for the debugger to disconnect..." and waits, so Ctrl-C would not end
+ * the runner until the debugger lets go.
+ */
+export { close as closeInspector } from 'node:inspector'

@@ -25,7 +25,7 @@ import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
 import type { LocalWiring } from '../wiring.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
-import { openInspector } from './inspector.js'
+import { closeInspector, openInspector } from './inspector.js'
 import {
   forgetSynthKey,
   isAssemblyFresh,
@@ -297,8 +297,13 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   }
   // Opened before the synthesis, so a debugger can attach while it runs; a taken port fails before it.
   let debuggerUrl = inspectorUrl()
+  let openedInspector = false
   try {
-    if (values.inspect !== undefined) debuggerUrl = openInspector(values.inspect)
+    if (values.inspect !== undefined) {
+      const inspector = openInspector(values.inspect)
+      debuggerUrl = inspector.url
+      openedInspector = inspector.opened
+    }
   } catch (error) {
     return fail((error as Error).message)
   }
@@ -368,18 +373,23 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
     const shutdown = (signal: string) => {
       if (stopping) {
         process.stderr.write('\nForced exit.\n')
+        if (openedInspector) closeInspector()
         process.exit(130)
       }
       stopping = true
       out.flush()
       process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
-      Promise.all([watchdog?.stop(), runner.stop()]).then(
-        () => resolveExit(0),
-        (error: unknown) => {
-          process.stderr.write(`${String(error)}\n`)
-          resolveExit(1)
-        },
-      )
+      Promise.all([watchdog?.stop(), runner.stop()])
+        .finally(() => {
+          if (openedInspector) closeInspector()
+        })
+        .then(
+          () => resolveExit(0),
+          (error: unknown) => {
+            process.stderr.write(`${String(error)}\n`)
+            resolveExit(1)
+          },
+        )
     }
     process.on('SIGINT', () => shutdown('SIGINT'))
     process.on('SIGTERM', () => shutdown('SIGTERM'))

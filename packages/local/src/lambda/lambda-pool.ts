@@ -12,6 +12,7 @@ import type { Writable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import type { FunctionModel } from '../template/api-model.js'
 import { type Deadline, Deadlines } from './deadlines.js'
+import { releaseFromDebugger } from './hosts/debugger-release.js'
 import { InlineHost } from './hosts/inline-host.js'
 import { workerEntry } from './hosts/worker-entry.js'
 import type {
@@ -410,7 +411,11 @@ export class LambdaPool {
         post: (message) => {
           if (batch.push(message) === 1) setImmediate(flush)
         },
-        terminate: () => worker.terminate(),
+        terminate: async () => {
+          // A worker held at a breakpoint would never finish terminating (Ctrl-C would hang).
+          if (this.options.debugging) await releaseFromDebugger(worker.threadId).catch(() => {})
+          return await worker.terminate()
+        },
       }
     }
     this.host = host

@@ -17,7 +17,7 @@ import {
   originalPositionFor,
   TraceMap,
 } from '@jridgewell/trace-mapping'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Synthesized, synthesize } from '../support/synth.js'
 
 const startScript = fileURLToPath(new URL('../../bin/start.mjs', import.meta.url))
@@ -54,6 +54,14 @@ beforeAll(() => {
 
 afterAll(() => synth?.dispose())
 
+// A test that times out while a function is held must not leave its runner behind.
+const children = new Set<ChildProcess>()
+afterEach(() => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  children.clear()
+})
+
 interface Started {
   child: ChildProcess
   output: () => string
@@ -68,6 +76,7 @@ async function startWithInspector(args: string[], nodeFlags: string[] = []): Pro
     [...nodeFlags, startScript, '--assembly', synth.outdir, '--port', '0', '--inspect=127.0.0.1:0', ...args],
     { env: { ...process.env, REDIS_URL: '', PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
+  children.add(child)
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
