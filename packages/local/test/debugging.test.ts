@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { parseInspectAddress } from '../src/cli/inspector.js'
 import { call } from '../src/testing/http-client.js'
 import { type CdpEvent, type CdpSession, InspectorClient } from '../src/testing/inspector-client.js'
 import { ECHO_ASSET, type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
@@ -195,4 +196,21 @@ describe('--inspect: a function held at a breakpoint does not time out', () => {
       taken.close()
     }
   }, 30_000)
+})
+
+describe('--inspect addresses, as node --inspect takes them', () => {
+  it.each([
+    ['', { host: '127.0.0.1', port: 9229 }],
+    ['9230', { host: '127.0.0.1', port: 9230 }],
+    ['0', { host: '127.0.0.1', port: 0 }],
+    ['0.0.0.0:9229', { host: '0.0.0.0', port: 9229 }],
+    ['localhost:0', { host: 'localhost', port: 0 }],
+    ['[::1]:9229', { host: '::1', port: 9229 }],
+  ])('"%s"', (value, expected) => {
+    expect(parseInspectAddress(value)).toEqual(expected)
+  })
+
+  it.each(['70000', 'host:', ':9229', '127.0.0.1:abc', '::1:9229', '9229 '])('refuses "%s"', (value) => {
+    expect(() => parseInspectAddress(value)).toThrow(/--inspect takes \[host:\]port/)
+  })
 })

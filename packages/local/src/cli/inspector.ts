@@ -1,6 +1,6 @@
 // `--inspect[=[host:]port]`: the runner's process opens Node's inspector, so that a debugger (Chrome DevTools,
 // VS Code) can stop function code at breakpoints, in the runner's thread (inline isolation) and in the functions'
-// worker threads (thread isolation: Node announces them to the main session, see docs/local.md#debugging).
+// worker threads (thread isolation: Node announces them to the main session, see docs/local.md, Debugging).
 // Opened from the command line rather than with `node --inspect`, so that `npm start -- --inspect` does not put
 // the npm process and `cdk synth` under the debugger too.
 
