@@ -15,7 +15,12 @@ export {
   mockRequestContextAuthorizer,
 } from './gateway/mock-identity.js'
 export { PortInUseError, type RequestRecord } from './gateway/server.js'
-export type { InvocationReport, Isolation, LambdaPool } from './lambda/lambda-pool.js'
+export {
+  DEBUG_TIMEOUT_MS,
+  type InvocationReport,
+  type Isolation,
+  type LambdaPool,
+} from './lambda/lambda-pool.js'
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_PORT,

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { MockIdentity } from './gateway/mock-identity.js'
 import { LocalApi, type RequestRecord } from './gateway/server.js'
-import { type InvocationReport, type Isolation, LambdaPool } from './lambda/lambda-pool.js'
+import { DEBUG_TIMEOUT_MS, type InvocationReport, type Isolation, LambdaPool } from './lambda/lambda-pool.js'
 import { type ApiGatewayEndpoint, startApiGatewayEndpoint } from './services/api-gateway-endpoint.js'
 import { externalRedis, freePort, type LocalRedis, startLocalRedis } from './services/redis-server.js'
 import { type SsmEndpoint, startSsmEndpoint } from './services/ssm-endpoint.js'
@@ -40,6 +40,11 @@ export interface RunnerOptions {
   isolation?: Isolation
   /** Replaces every method's integration timeout (the template's TimeoutInMillis, else 29 s). */
   integrationTimeoutMs?: number
+  /**
+   * A debugger may pause function code (`--inspect`): the integration, function and init timeouts become
+   * DEBUG_TIMEOUT_MS (10 h), so that a function stopped at a breakpoint is answered once it resumes.
+   */
+  debugging?: boolean
   region?: string
   /** Where functions' console output goes: this process's stdout/stderr (default) or nowhere. */
   functionOutput?: 'inherit' | 'ignore'
@@ -201,12 +206,15 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       stdout,
       stderr,
       fallbackResolveFrom,
+      debugging: options.debugging === true,
       ...(options.onInvocation ? { onReport: options.onInvocation } : {}),
     })
     pools.set(logicalId, pool)
     return pool
   }
 
+  const integrationTimeoutMs =
+    options.integrationTimeoutMs ?? (options.debugging ? DEBUG_TIMEOUT_MS : undefined)
   const api = new LocalApi({
     model,
     identity,
@@ -214,9 +222,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     host,
     port: options.port ?? DEFAULT_PORT,
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-    ...(options.integrationTimeoutMs === undefined
-      ? {}
-      : { integrationTimeoutMs: options.integrationTimeoutMs }),
+    ...(integrationTimeoutMs === undefined ? {} : { integrationTimeoutMs }),
     ...(options.mockIdentity ? { mockIdentity: options.mockIdentity } : {}),
   })
   // Bind first: a taken port fails before anything else is started.

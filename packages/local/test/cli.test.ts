@@ -211,6 +211,8 @@ describe('--no-authorizer / --identity (a mock identity instead of the Lambda au
     try {
       await waitFor(mocked, 'Ctrl-C stops everything')
       await waitFor(real, 'Ctrl-C stops everything')
+      // Written just after the banner: it may reach the pipe in a later chunk than the banner's last line.
+      await waitFor(mocked, 'WARNING: authorizers bypassed')
       expect(mocked.output()).toContain(
         'WARNING: authorizers bypassed (--no-authorizer): every request to a method behind a Lambda authorizer is allowed, with no token, as principalId "alice"',
       )

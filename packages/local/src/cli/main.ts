@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { url as inspectorUrl } from 'node:inspector'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -18,12 +19,13 @@ import {
 } from '../gateway/mock-identity.js'
 import { PortInUseError } from '../gateway/server.js'
 import { startStuckWatchdog } from '../lambda/hosts/stuck-watchdog.js'
-import { INIT_TIMEOUT_MS } from '../lambda/lambda-pool.js'
+import { DEBUG_TIMEOUT_MS, INIT_TIMEOUT_MS, type Isolation } from '../lambda/lambda-pool.js'
 import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from '../runner.js'
 import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
 import type { LocalWiring } from '../wiring.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
+import { closeInspector, openInspector } from './inspector.js'
 import { removeRunnerState, writeRunnerState } from './runner-state.js'
 import {
   forgetSynthKey,
@@ -82,6 +84,9 @@ Options (environment variable in brackets):
   --identity-file <f>  the same, from a JSON file (implies --no-authorizer)
   --quiet-functions    hide the functions' own console output
   --report-all         print a REPORT line for every invocation, not only cold starts
+  --inspect[=[host:]port]
+                       open the Node inspector (default 127.0.0.1:9229) for a debugger to stop function code
+                       at breakpoints; timeouts are widened to ${DEBUG_TIMEOUT_MS / 3_600_000} h meanwhile
   -h, --help           this text
 `
 
@@ -189,7 +194,13 @@ function tokenHeader(runner: Runner): string | undefined {
   return undefined
 }
 
-function banner(runner: Runner, assemblyDir: string, ownedRedis: boolean, name: string | undefined): string {
+function banner(
+  runner: Runner,
+  assemblyDir: string,
+  ownedRedis: boolean,
+  name: string | undefined,
+  debug: { url: string; isolation: Isolation } | undefined,
+): string {
   const token = runner.tokens[0] as string
   const header = tokenHeader(runner)
   const shown = relative(process.cwd(), assemblyDir)
@@ -216,6 +227,7 @@ function banner(runner: Runner, assemblyDir: string, ownedRedis: boolean, name: 
   }
   lines.push(`  SSM     ${runner.ssm.url}   (local Parameter Store)`)
   lines.push(`  APIGW   ${runner.apiGateway.url}   (FlushStageAuthorizersCache)`)
+  if (debug) lines.push(...debuggerLines(debug.url, debug.isolation))
   const api = runner.model.apis.find((a) => a.stages.some((s) => s.name === runner.stages[0]))
   const example = api ? exampleGetPath(api) : undefined
   if (example) {
@@ -285,6 +297,18 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   } catch (error) {
     return fail((error as Error).message)
   }
+  // Opened before the synthesis, so a debugger can attach while it runs; a taken port fails before it.
+  let debuggerUrl = inspectorUrl()
+  let openedInspector = false
+  try {
+    if (values.inspect !== undefined) {
+      const inspector = openInspector(values.inspect)
+      debuggerUrl = inspector.url
+      openedInspector = inspector.opened
+    }
+  } catch (error) {
+    return fail((error as Error).message)
+  }
   const tokens =
     values.token && values.token.length > 0
       ? values.token
@@ -332,6 +356,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       externalModulesFrom: stackDir,
       ...(wiring ? { wiring } : {}),
       ...(mockIdentity ? { mockIdentity } : {}),
+      ...(debuggerUrl ? { debugging: true } : {}),
     })
   } catch (error) {
     if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
@@ -340,7 +365,8 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
     return fail((error as Error).stack ?? String(error))
   }
 
-  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name)}\n`)
+  const debug = debuggerUrl ? { url: debuggerUrl, isolation: isolation as Isolation } : undefined
+  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name, debug)}\n`)
   const servedAssembly = assemblyDir
   try {
     // Tools (e.g. a token command) find the local endpoints and the stack's outputs here.
@@ -356,24 +382,45 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
     const shutdown = (signal: string) => {
       if (stopping) {
         process.stderr.write('\nForced exit.\n')
+        if (openedInspector) closeInspector()
         process.exit(130)
       }
       stopping = true
       out.flush()
       process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
       removeRunnerState(servedAssembly)
-      Promise.all([watchdog?.stop(), runner.stop()]).then(
-        () => resolveExit(0),
-        (error: unknown) => {
-          process.stderr.write(`${String(error)}\n`)
-          resolveExit(1)
-        },
-      )
+      Promise.all([watchdog?.stop(), runner.stop()])
+        .finally(() => {
+          if (openedInspector) closeInspector()
+        })
+        .then(
+          () => resolveExit(0),
+          (error: unknown) => {
+            process.stderr.write(`${String(error)}\n`)
+            resolveExit(1)
+          },
+        )
     }
     process.on('SIGINT', () => shutdown('SIGINT'))
     process.on('SIGTERM', () => shutdown('SIGTERM'))
     process.on('SIGHUP', () => shutdown('SIGHUP'))
   })
+}
+
+/** Where to attach, and what changes while a debugger may hold function code at a breakpoint. */
+function debuggerLines(url: string, isolation: Isolation): string[] {
+  const lines = [
+    `  Debugger ${url}`,
+    `           attach Chrome DevTools (chrome://inspect) or VS Code to ${new URL(url).host}; function, init and`,
+    `           integration timeouts are ${DEBUG_TIMEOUT_MS / 3_600_000} h while debugging`,
+  ]
+  if (isolation === 'thread' && !process.execArgv.includes('--experimental-worker-inspection')) {
+    lines.push(
+      '           functions run in worker threads: VS Code attaches to them; Chrome DevTools needs',
+      '           node --experimental-worker-inspection, or --isolation inline',
+    )
+  }
+  return lines
 }
 
 /** Printed after the banner, where it is seen: requests that would be refused on AWS are allowed here. */
@@ -402,7 +449,8 @@ function watchInlineRunner(runner: Runner, command: string) {
 
 function parse(argv: string[]) {
   return parseArgs({
-    args: argv,
+    // `--inspect` alone, as Node takes it: the default address.
+    args: argv.map((arg) => (arg === '--inspect' ? '--inspect=' : arg)),
     allowPositionals: false,
     options: {
       port: { type: 'string' },
@@ -423,6 +471,7 @@ function parse(argv: string[]) {
       'identity-file': { type: 'string' },
       'quiet-functions': { type: 'boolean' },
       'report-all': { type: 'boolean' },
+      inspect: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })

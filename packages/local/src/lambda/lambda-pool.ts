@@ -12,6 +12,7 @@ import type { Writable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import type { FunctionModel } from '../template/api-model.js'
 import { type Deadline, Deadlines } from './deadlines.js'
+import { releaseFromDebugger } from './hosts/debugger-release.js'
 import { InlineHost } from './hosts/inline-host.js'
 import { workerEntry } from './hosts/worker-entry.js'
 import type {
@@ -27,6 +28,12 @@ export type { InvokeOutcome } from './lambda-protocol.js'
 
 /** How long Lambda lets an init phase run before it gives up on the environment. */
 export const INIT_TIMEOUT_MS = 10_000
+/**
+ * Every timeout while a debugger may pause function code (`--inspect`): a function stopped at a breakpoint must
+ * not time out, nor be thrown away, nor see `getRemainingTimeInMillis()` run out (Middy's own timeout races the
+ * handler against it). 10 hours, as SAM CLI's `sam local` when debugging; well below setTimeout's 24.8-day limit.
+ */
+export const DEBUG_TIMEOUT_MS = 36_000_000
 /** How long a host may stay silent after a timed-out invocation before it is considered stuck. */
 const STUCK_HOST_MS = 1_000
 
@@ -68,6 +75,8 @@ export interface LambdaPoolOptions {
   /** Module URL bare imports fall back to (the AWS SDK of the runner's node_modules). */
   fallbackResolveFrom: string
   workerFile?: string
+  /** A debugger may pause function code: the function's timeout and the init limit become DEBUG_TIMEOUT_MS. */
+  debugging?: boolean
 }
 
 /** Lets the caller give up on an invocation still waiting for a free instance (cheaper than AbortSignal). */
@@ -159,11 +168,15 @@ export class LambdaPool {
   /** Makes module URLs unique per pool: several runners may share one thread (tests). */
   private readonly poolKey = randomUUID().slice(0, 8)
   private readonly deadlines = new Deadlines()
+  private readonly timeoutMs: number
+  private readonly initTimeoutMs: number
 
   constructor(fn: FunctionModel, options: LambdaPoolOptions) {
     if (!fn.codeDir) throw new Error(`function ${fn.logicalId} has no local code asset`)
     this.fn = fn
     this.options = options
+    this.timeoutMs = options.debugging ? DEBUG_TIMEOUT_MS : fn.timeoutSeconds * 1000
+    this.initTimeoutMs = options.debugging ? DEBUG_TIMEOUT_MS : INIT_TIMEOUT_MS
     this.workerFile = options.workerFile ?? workerEntry('hosts/lambda-worker', import.meta.url)
   }
 
@@ -398,7 +411,11 @@ export class LambdaPool {
         post: (message) => {
           if (batch.push(message) === 1) setImmediate(flush)
         },
-        terminate: () => worker.terminate(),
+        terminate: async () => {
+          // A worker held at a breakpoint would never finish terminating (Ctrl-C would hang).
+          if (this.options.debugging) await releaseFromDebugger(worker.threadId).catch(() => {})
+          return await worker.terminate()
+        },
       }
     }
     this.host = host
@@ -449,9 +466,9 @@ export class LambdaPool {
         host.inits.delete(serial)
         reject({
           errorType: 'Runtime.InitTimeout',
-          errorMessage: `init exceeded ${INIT_TIMEOUT_MS / 1000} s`,
+          errorMessage: `init exceeded ${this.initTimeoutMs / 1000} s`,
         })
-      }, INIT_TIMEOUT_MS)
+      }, this.initTimeoutMs)
       host.inits.set(serial, {
         resolve: (initMs) => {
           clearTimeout(timer)
@@ -484,7 +501,7 @@ export class LambdaPool {
   ): Promise<Settled> {
     return new Promise((done) => {
       const id = ++this.invocationSerial
-      const timeoutMs = this.fn.timeoutSeconds * 1000
+      const timeoutMs = this.timeoutMs
       const started = performance.now()
       const timer = this.deadlines.add(timeoutMs, () => {
         if (instance.running?.id !== id) return
@@ -494,7 +511,7 @@ export class LambdaPool {
             kind: 'error',
             error: {
               errorType: 'Sandbox.Timedout',
-              errorMessage: `${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,
+              errorMessage: `${requestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
             },
           },
           durationMs: performance.now() - started,
