@@ -365,15 +365,16 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
     return fail((error as Error).stack ?? String(error))
   }
 
-  const debug = debuggerUrl ? { url: debuggerUrl, isolation: isolation as Isolation } : undefined
-  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name, debug)}\n`)
   const servedAssembly = assemblyDir
   try {
-    // Tools (e.g. a token command) find the local endpoints and the stack's outputs here.
+    // Tools (e.g. a token command) find the local endpoints and the stack's outputs here; written before the
+    // banner, so whoever waits for the banner finds it.
     writeRunnerState(servedAssembly, runner)
   } catch (error) {
     process.stderr.write(`warning: could not write the local runner note: ${(error as Error).message}\n`)
   }
+  const debug = debuggerUrl ? { url: debuggerUrl, isolation: isolation as Isolation } : undefined
+  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name, debug)}\n`)
   if (mockIdentity) process.stdout.write(`${authorizerBypassWarning(mockIdentity)}\n\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
 
