@@ -17,7 +17,7 @@ import {
 } from '../src/lambda/lambda-pool.js'
 import type { FunctionModel } from '../src/template/api-model.js'
 
-const codeDir = fileURLToPath(new URL('./fixtures/faulty', import.meta.url))
+const codeDir = fileURLToPath(new URL('./fixtures/pool', import.meta.url))
 
 function functionModel(handler: string, timeoutSeconds = 3): FunctionModel {
   return {
@@ -200,7 +200,7 @@ describe('under a coverage tool (NODE_V8_COVERAGE)', () => {
         }
       ).result.map((script) => script.url)
       expect(urls).toContainEqual(expect.stringMatching(/\/src\/lambda\/hosts\/thread-host\.ts$/))
-      expect(urls).toContainEqual(expect.stringMatching(/\/fixtures\/faulty\/index\.mjs\?instance=/))
+      expect(urls).toContainEqual(expect.stringMatching(/\/fixtures\/pool\/index\.mjs\?instance=/))
     } finally {
       if (outer === undefined) delete process.env.NODE_V8_COVERAGE
       else process.env.NODE_V8_COVERAGE = outer
