@@ -380,7 +380,7 @@ export class LambdaPool {
     } else {
       const worker = new Worker(this.workerFile, {
         workerData,
-        env: this.options.environment,
+        env: withCoverageDirectory(this.options.environment),
         stdout: true,
         stderr: true,
         // Every instance's heap lives in this thread: room for each at the function's memory size. The young
@@ -581,6 +581,18 @@ export class LambdaPool {
     this.refill()
     await host.channel.terminate()
   }
+}
+
+/**
+ * Coverage tools (c8, vitest's autoAttachSubprocess) measure worker threads through NODE_V8_COVERAGE, which Node
+ * reads from the thread's own environment (the function's, which lacks it), at start and again at exit: passed
+ * on, the host thread is measured too. Function code sees it then: the one variable beyond its Lambda environment,
+ * and only under such a tool.
+ */
+function withCoverageDirectory(environment: Record<string, string>): Record<string, string> {
+  const directory = process.env.NODE_V8_COVERAGE
+  if (!directory || environment.NODE_V8_COVERAGE !== undefined) return environment
+  return { ...environment, NODE_V8_COVERAGE: directory }
 }
 
 function pipe(source: NodeJS.ReadableStream | null, target: Writable | null): void {
