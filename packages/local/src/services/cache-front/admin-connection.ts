@@ -7,8 +7,10 @@ import { encodeCommand, RespError, type RespReply, RespReplyReader } from './res
 export class AdminConnection {
   private readonly waiting: { resolve: (reply: RespReply) => void; reject: (error: Error) => void }[] = []
   private failure: Error | undefined
+  private readonly socket: Socket
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(socket: Socket) {
+    this.socket = socket
     const reader = new RespReplyReader()
     socket.on('data', (chunk: Buffer) => {
       for (const reply of reader.push(chunk)) this.waiting.shift()?.resolve(reply)
