@@ -281,7 +281,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   if (concurrency === 0) return fail('--concurrency must be at least 1')
   const isolation = values.isolation ?? env.CUBEWALK_ISOLATION ?? 'thread'
   if (isolation !== 'inline' && isolation !== 'thread') return fail('--isolation must be inline or thread')
-  const cacheMode = values.cache ?? env.CUBEWALK_CACHE ?? 'faithful'
+  const cacheMode = values.cache ?? (env.CUBEWALK_CACHE || 'faithful')
   if (cacheMode !== 'faithful' && cacheMode !== 'plain') return fail('--cache must be faithful or plain')
   let mockIdentity: MockIdentity | undefined
   try {
