@@ -58,7 +58,8 @@ function start(args: string[]) {
 const presentedIssuer = (port: number): Promise<string> =>
   new Promise((resolve, reject) => {
     const socket = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      const issuer = socket.getPeerCertificate().issuer?.CN ?? ''
+      const cn = socket.getPeerCertificate().issuer?.CN ?? ''
+      const issuer = Array.isArray(cn) ? cn.join(',') : cn
       socket.destroy()
       resolve(issuer)
     })
