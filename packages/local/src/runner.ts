@@ -289,47 +289,49 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     await (cache ?? redis)?.stop()
   }
 
-  try {
-    const [startedRedis, startedSsm, startedApiGateway] = await Promise.all([
-      redisTarget ??
-        (cacheShape && plannedRedisPort
-          ? startLocalCache({
-              shape: cacheShape,
-              port: plannedRedisPort,
-              host: '127.0.0.1',
-              region: identity.region,
-              credentials: LOCAL_FUNCTION_CREDENTIALS,
-              ...(options.redisServerBin ? { redisServerBin: options.redisServerBin } : {}),
-              ...(options.iamConnectionLifetimeMs === undefined
-                ? {}
-                : { iamConnectionLifetimeMs: options.iamConnectionLifetimeMs }),
-              ...(options.onCacheEvent ? { onEvent: options.onCacheEvent } : {}),
-            })
-          : undefined) ??
-        (wantsRedis
-          ? startLocalRedis({
-              ...(options.redisServerBin ? { bin: options.redisServerBin } : {}),
-              ...(plannedRedisPort ? { port: plannedRedisPort } : {}),
-            })
-          : undefined),
-      startSsmEndpoint(identity, host),
-      startApiGatewayEndpoint(
-        {
-          flushStageAuthorizersCache: (restApiId, stageName) =>
-            api.flushStageAuthorizers(restApiId, stageName),
-        },
-        host,
-      ),
-    ])
-    if (startedRedis && 'front' in startedRedis) {
-      cache = startedRedis
-      redis = startedRedis.redis
-    } else redis = startedRedis
-    ssm = startedSsm
-    apiGateway = startedApiGateway
-  } catch (error) {
+  // Each piece is recorded as soon as it runs, and every start is awaited before a failure is reported, so stop()
+  // also stops what started beside a piece that failed.
+  const startCache = async (): Promise<void> => {
+    if (redisTarget) redis = redisTarget
+    else if (cacheShape && plannedRedisPort) {
+      cache = await startLocalCache({
+        shape: cacheShape,
+        port: plannedRedisPort,
+        host: '127.0.0.1',
+        region: identity.region,
+        credentials: LOCAL_FUNCTION_CREDENTIALS,
+        ...(options.redisServerBin ? { redisServerBin: options.redisServerBin } : {}),
+        ...(options.iamConnectionLifetimeMs === undefined
+          ? {}
+          : { iamConnectionLifetimeMs: options.iamConnectionLifetimeMs }),
+        ...(options.onCacheEvent ? { onEvent: options.onCacheEvent } : {}),
+      })
+      redis = cache.redis
+    } else if (wantsRedis) {
+      redis = await startLocalRedis({
+        ...(options.redisServerBin ? { bin: options.redisServerBin } : {}),
+        ...(plannedRedisPort ? { port: plannedRedisPort } : {}),
+      })
+    }
+  }
+  const started = await Promise.allSettled([
+    startCache(),
+    startSsmEndpoint(identity, host).then((endpoint) => {
+      ssm = endpoint
+    }),
+    startApiGatewayEndpoint(
+      {
+        flushStageAuthorizersCache: (restApiId, stageName) => api.flushStageAuthorizers(restApiId, stageName),
+      },
+      host,
+    ).then((endpoint) => {
+      apiGateway = endpoint
+    }),
+  ])
+  const failed = started.find((result) => result.status === 'rejected')
+  if (failed || !ssm || !apiGateway) {
     await stop()
-    throw error
+    throw failed?.reason ?? new Error('a local service did not start')
   }
 
   const authorizerFunctionIds = new Set<string>()
