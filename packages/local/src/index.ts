@@ -22,16 +22,35 @@ export {
   type LambdaPool,
 } from './lambda/lambda-pool.js'
 export {
+  type CacheMode,
   DEFAULT_CONCURRENCY,
   DEFAULT_PORT,
   DEFAULT_TOKEN,
+  LOCAL_FUNCTION_CREDENTIALS,
   type Runner,
   type RunnerOptions,
   startRunner,
 } from './runner.js'
 export type { ApiGatewayEndpoint } from './services/api-gateway-endpoint.js'
+export type { AdminConnection } from './services/cache-front/admin-connection.js'
+export {
+  type CacheFront,
+  type CacheFrontEvent,
+  type CacheFrontStats,
+  IAM_CONNECTION_LIFETIME_MS,
+} from './services/cache-front/cache-front.js'
+export {
+  type CacheShape,
+  type CacheUserShape,
+  readCacheShapes,
+} from './services/cache-front/cache-template.js'
+export {
+  type LocalCache,
+  type LocalCacheOptions,
+  startLocalCache,
+} from './services/cache-front/local-cache.js'
 export { freePort, pingRedis, RedisServerMissingError } from './services/redis-server.js'
 export type { SsmEndpoint } from './services/ssm-endpoint.js'
 export type { ApiModel, FunctionModel, RestApiModel } from './template/api-model.js'
 export { CloudAssemblyError } from './template/cloud-assembly.js'
-export type { LocalServices, LocalWiring, SeededParameter } from './wiring.js'
+export type { LocalCacheService, LocalServices, LocalWiring, SeededParameter } from './wiring.js'

@@ -9,18 +9,38 @@ import type { MockIdentity } from './gateway/mock-identity.js'
 import { LocalApi, type RequestRecord } from './gateway/server.js'
 import { DEBUG_TIMEOUT_MS, type InvocationReport, type Isolation, LambdaPool } from './lambda/lambda-pool.js'
 import { type ApiGatewayEndpoint, startApiGatewayEndpoint } from './services/api-gateway-endpoint.js'
+import type { CacheFrontEvent } from './services/cache-front/cache-front.js'
+import { type CacheShape, readCacheShapes } from './services/cache-front/cache-template.js'
+import { type LocalCache, startLocalCache } from './services/cache-front/local-cache.js'
 import { externalRedis, freePort, type LocalRedis, startLocalRedis } from './services/redis-server.js'
 import { type SsmEndpoint, startSsmEndpoint } from './services/ssm-endpoint.js'
 import { type ApiModel, buildApiModel, type FunctionModel } from './template/api-model.js'
 import { loadStack } from './template/cloud-assembly.js'
 import { type AttributeOverrides, IntrinsicResolver } from './template/intrinsics.js'
 import { type CfnTemplate, DEFAULT_IDENTITY, type LocalAwsIdentity } from './template/template-types.js'
-import type { LocalWiring } from './wiring.js'
+import type { LocalCacheService, LocalWiring } from './wiring.js'
 
 export const DEFAULT_TOKEN = 'cubewalk-allow'
 export const DEFAULT_PORT = 3000
 /** Instances per function when neither the template (reserved concurrency) nor the user sets a cap. */
 export const DEFAULT_CONCURRENCY = 8
+
+/**
+ * The AWS credentials every function gets (fake: nothing local calls AWS). The faithful cache checks IAM tokens
+ * against them, as ElastiCache checks them against the execution role.
+ */
+export const LOCAL_FUNCTION_CREDENTIALS = {
+  accessKeyId: 'ASIALOCALNOTASECRET0',
+  secretAccessKey: 'local-runner-fake-secret-key-not-a-secret',
+  sessionToken: 'local-runner-fake-session-token-not-a-secret',
+} as const
+
+/**
+ * How the template's ElastiCache cache is served. `faithful`: as deployed (TLS with a CA made at start, the
+ * template's ACL users with the default user off, IAM tokens checked; cluster protocol for serverless caches).
+ * `plain`: a plain redis-server without TLS or users, for a wiring that points functions at it as a bare URL.
+ */
+export type CacheMode = 'faithful' | 'plain'
 
 export interface RunnerOptions {
   /** The cloud assembly (`cdk.out`). */
@@ -34,6 +54,12 @@ export interface RunnerOptions {
   /** Use this Redis instead of starting a private redis-server (which starts only for a template with a cache). */
   redisUrl?: string
   redisServerBin?: string
+  /** How the template's cache is served (default `plain`; the CLI's default is `faithful`). REDIS_URL means plain. */
+  cache?: CacheMode
+  /** The faithful cache closes IAM-authenticated connections this long after they authenticated (default 12 h). */
+  iamConnectionLifetimeMs?: number
+  /** What the faithful cache's front noticed (refused tokens, lifetime disconnects). */
+  onCacheEvent?: (event: CacheFrontEvent) => void
   /** Instances per function; wins over the template's ReservedConcurrentExecutions. */
   concurrency?: number
   /** Where function instances run: a worker thread per function (default) or the runner's own thread. */
@@ -73,6 +99,8 @@ export interface Runner {
   readonly tokens: readonly string[]
   /** `undefined` when the template has no ElastiCache cache and no REDIS_URL was given. */
   readonly redisUrl: string | undefined
+  /** The faithful cache (its front's fault hooks, its redis-server), when the runner serves one. */
+  readonly cache: LocalCache | undefined
   readonly ssm: SsmEndpoint
   /** The API Gateway management endpoint: FlushStageAuthorizersCache against this runner's stages. */
   readonly apiGateway: ApiGatewayEndpoint
@@ -127,9 +155,9 @@ function lambdaEnvironment(
     LANG: 'en_US.UTF-8',
     AWS_REGION: identity.region,
     AWS_DEFAULT_REGION: identity.region,
-    AWS_ACCESS_KEY_ID: 'ASIALOCALNOTASECRET0',
-    AWS_SECRET_ACCESS_KEY: 'local-runner-fake-secret-key-not-a-secret',
-    AWS_SESSION_TOKEN: 'local-runner-fake-session-token-not-a-secret',
+    AWS_ACCESS_KEY_ID: LOCAL_FUNCTION_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_FUNCTION_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: LOCAL_FUNCTION_CREDENTIALS.sessionToken,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SSM: ssmUrl,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
@@ -171,11 +199,36 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       : {},
   )
   const model = buildApiModel(stack, resolver)
+  // The faithful cache stands in for the template's first cache (its users, TLS, cluster shape).
+  let cacheShape: CacheShape | undefined
+  if (options.cache === 'faithful' && plannedRedisPort !== undefined) {
+    const shapes = readCacheShapes(stack.template, resolver)
+    cacheShape = shapes[0]
+    if (shapes.length > 1)
+      log(
+        `warning: ${shapes.length} caches in the template; all resolve to one local cache, set up as ${cacheShape?.logicalId}`,
+      )
+    if (!cacheShape)
+      log('warning: no ElastiCache replication group or serverless cache to emulate; serving a plain Redis')
+  } else if (options.cache === 'faithful' && redisUrl) {
+    log('note: REDIS_URL / --redis-url is served as is: no TLS, ACL user or IAM tokens (the plain cache)')
+  }
 
   const pools = new Map<string, LambdaPool>()
   let ssm: SsmEndpoint | undefined
   let apiGateway: ApiGatewayEndpoint | undefined
   let redis: LocalRedis | undefined
+  let cache: LocalCache | undefined
+  const cacheService = (): LocalCacheService | undefined =>
+    cache && {
+      host: cache.front.host,
+      port: cache.front.port,
+      tls: cache.front.tls,
+      clusterMode: cache.shape.clusterMode,
+      serverless: cache.shape.serverless,
+      cacheName: cache.shape.cacheName,
+      replicas: 0,
+    }
   const stdout: Writable | null = options.functionOutput === 'ignore' ? null : process.stdout
   const stderr: Writable | null = options.functionOutput === 'ignore' ? null : process.stderr
   // Bare imports a bundle leaves external (the AWS SDK, as Lambda's runtime provides it) resolve from here.
@@ -194,7 +247,13 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       ...lambdaEnvironment(fn, identity, ssm.url),
       ...fn.environment,
     }
-    const overrides = wiring.environment?.(fn, { redisUrl: redis?.url }) ?? {}
+    // Node reads it at start only; the Lambda hosts apply it to the function's thread (extra-ca-certificates.ts).
+    if (cache?.caFile) environment.NODE_EXTRA_CA_CERTS = cache.caFile
+    const overrides =
+      wiring.environment?.(
+        fn,
+        cache ? { redisUrl: undefined, cache: cacheService() } : { redisUrl: redis?.url },
+      ) ?? {}
     for (const [name, value] of Object.entries(overrides)) {
       if (value === null) delete environment[name]
       else environment[name] = value
@@ -233,33 +292,52 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     await Promise.all([...pools.values()].map((pool) => pool.close()))
     await ssm?.close()
     await apiGateway?.close()
-    await redis?.stop()
+    await (cache ?? redis)?.stop()
   }
 
-  try {
-    const [startedRedis, startedSsm, startedApiGateway] = await Promise.all([
-      redisTarget ??
-        (wantsRedis
-          ? startLocalRedis({
-              ...(options.redisServerBin ? { bin: options.redisServerBin } : {}),
-              ...(plannedRedisPort ? { port: plannedRedisPort } : {}),
-            })
-          : undefined),
-      startSsmEndpoint(identity, host),
-      startApiGatewayEndpoint(
-        {
-          flushStageAuthorizersCache: (restApiId, stageName) =>
-            api.flushStageAuthorizers(restApiId, stageName),
-        },
-        host,
-      ),
-    ])
-    redis = startedRedis
-    ssm = startedSsm
-    apiGateway = startedApiGateway
-  } catch (error) {
+  // Each piece is recorded as soon as it runs, and every start is awaited before a failure is reported, so stop()
+  // also stops what started beside a piece that failed.
+  const startCache = async (): Promise<void> => {
+    if (redisTarget) redis = redisTarget
+    else if (cacheShape && plannedRedisPort) {
+      cache = await startLocalCache({
+        shape: cacheShape,
+        port: plannedRedisPort,
+        host: '127.0.0.1',
+        region: identity.region,
+        credentials: LOCAL_FUNCTION_CREDENTIALS,
+        ...(options.redisServerBin ? { redisServerBin: options.redisServerBin } : {}),
+        ...(options.iamConnectionLifetimeMs === undefined
+          ? {}
+          : { iamConnectionLifetimeMs: options.iamConnectionLifetimeMs }),
+        ...(options.onCacheEvent ? { onEvent: options.onCacheEvent } : {}),
+      })
+      redis = cache.redis
+    } else if (wantsRedis) {
+      redis = await startLocalRedis({
+        ...(options.redisServerBin ? { bin: options.redisServerBin } : {}),
+        ...(plannedRedisPort ? { port: plannedRedisPort } : {}),
+      })
+    }
+  }
+  const started = await Promise.allSettled([
+    startCache(),
+    startSsmEndpoint(identity, host).then((endpoint) => {
+      ssm = endpoint
+    }),
+    startApiGatewayEndpoint(
+      {
+        flushStageAuthorizersCache: (restApiId, stageName) => api.flushStageAuthorizers(restApiId, stageName),
+      },
+      host,
+    ).then((endpoint) => {
+      apiGateway = endpoint
+    }),
+  ])
+  const failed = started.find((result) => result.status === 'rejected')
+  if (failed || !ssm || !apiGateway) {
     await stop()
-    throw error
+    throw failed?.reason ?? new Error('a local service did not start')
   }
 
   const authorizerFunctionIds = new Set<string>()
@@ -310,7 +388,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     region: identity.region,
     stages: api.stageNames,
     tokens,
-    redisUrl: redis?.url,
+    redisUrl: cache ? undefined : redis?.url,
+    cache,
     ssm,
     apiGateway,
     outputs: resolveOutputs(stack.template, resolver),

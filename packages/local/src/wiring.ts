@@ -8,8 +8,29 @@ import type { ApiModel, FunctionModel } from './template/api-model.js'
 
 /** The local stand-ins a function can be pointed at. */
 export interface LocalServices {
-  /** `redis://127.0.0.1:<port>`: the private redis-server (or REDIS_URL) the ElastiCache endpoints resolve to. */
+  /**
+   * `redis://127.0.0.1:<port>`: the private redis-server (or REDIS_URL) the ElastiCache endpoints resolve to, with
+   * the plain cache (`cache: 'plain'`). Undefined with the faithful cache, which `cache` describes instead.
+   */
   readonly redisUrl: string | undefined
+  /** The faithful cache (the default of the CLI): the template's cache endpoints resolve to it. */
+  readonly cache?: LocalCacheService | undefined
+}
+
+/**
+ * The faithful local cache as a function sees it: the template's endpoint (TLS when the template encrypts in
+ * transit, trusted through NODE_EXTRA_CA_CERTS, which the runner sets), its ACL users, IAM tokens checked.
+ */
+export interface LocalCacheService {
+  readonly host: string
+  readonly port: number
+  readonly tls: boolean
+  readonly clusterMode: boolean
+  readonly serverless: boolean
+  /** Replication group id or serverless cache name, as in the template. */
+  readonly cacheName: string
+  /** Replicas that can confirm a write (Redis WAIT) locally: 0, the local cache has none. */
+  readonly replicas: number
 }
 
 /** A parameter the local SSM endpoint serves besides the template's own AWS::SSM::Parameter resources. */

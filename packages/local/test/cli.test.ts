@@ -40,7 +40,8 @@ function start(args: string[], env: Record<string, string> = {}): Started {
 
 function spawnCli(args: string[], env: Record<string, string> = {}): Started {
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, REDIS_URL: '', PORT: '', ...env },
+    // The fixture's wiring points functions at a bare Redis URL: the plain cache (cli-cache.test.ts: the faithful one).
+    env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: 'plain', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

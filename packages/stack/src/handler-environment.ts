@@ -6,7 +6,8 @@ import type { DurableWritesSetting } from './durable-writes.js'
 /**
  * The ElastiCache IAM authentication variables of the blocks function (names from the handlers' contract). No
  * password is ever configured: with these set, the function signs a fresh IAM token on every connect
- * (@cubewalk/middleware/elasticache-iam). Grouped here for the local runner, which removes them.
+ * (@cubewalk/middleware/elasticache-iam). Grouped here for the local wiring, which keeps them for the faithful
+ * local cache and removes them for the plain one.
  */
 export const IAM_AUTH_ENV = {
   /** ElastiCache user id = ACL user name sent with AUTH. */

@@ -1,8 +1,9 @@
 // How cubewalk's functions meet the local stand-ins of @cubewalk/local (docs/local.md). The template's
-// environment is kept; only what points at cloud-only things is replaced: the ElastiCache endpoint (TLS, IAM
-// authentication) becomes the local Redis, and the tokens parameter, served by the local SSM endpoint, holds the
-// local tokens. Variable names come from the handlers' own contract (@cubewalk/handlers/config) and the stack's
-// IAM auth variables.
+// environment is kept; only what points at cloud-only things is replaced. With the faithful cache (npm start's
+// default) the ElastiCache endpoint, TLS, user and IAM variables stay as deployed: the runner resolves the endpoint
+// to its cache front, which speaks TLS, checks the IAM tokens and applies the user's ACL. With the plain cache they
+// become a bare REDIS_URL. The tokens parameter, served by the local SSM endpoint, holds the local tokens. Variable
+// names come from the handlers' own contract (@cubewalk/handlers/config) and the stack's IAM auth variables.
 
 import { ENV } from '@cubewalk/handlers/config'
 import type { FunctionModel, LocalServices, LocalWiring, SeededParameter } from '@cubewalk/local'
@@ -15,12 +16,21 @@ export function localEnvironmentOverrides(
 ): Record<string, string | null> {
   const env = fn.environment
   const overrides: Record<string, string | null> = {}
+  if (services.cache !== undefined) {
+    // Durable writes wait for replicas (WAIT); a cache with fewer than asked would answer every write with 503.
+    const wanted = Number(env[DURABLE_WRITES_ENV.redisDurableReplicas] ?? 0)
+    if (wanted > services.cache.replicas) {
+      overrides[DURABLE_WRITES_ENV.redisDurableReplicas] = null
+      overrides[DURABLE_WRITES_ENV.redisDurableTimeoutMs] = null
+    }
+    return overrides
+  }
   // No local Redis only when the template has no cache: the function then keeps its template's endpoint.
   if (
     services.redisUrl !== undefined &&
     (env[ENV.redisHost] !== undefined || env[ENV.redisUrl] !== undefined)
   ) {
-    // Local Redis speaks plain TCP without ACL users: no TLS, no IAM token, standalone. It has no replica either,
+    // The plain cache speaks plain TCP without ACL users: no TLS, no IAM token, standalone. It has no replica either,
     // so durable writes (WAIT for a replica) would answer every write with 503: off locally.
     for (const name of [
       DURABLE_WRITES_ENV.redisDurableReplicas,

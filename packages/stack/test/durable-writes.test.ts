@@ -97,4 +97,32 @@ describe('local runner', () => {
       [ENV.redisUrl]: 'redis://127.0.0.1:6399',
     })
   })
+
+  it('with the faithful cache, keeps the deployed endpoint variables and drops durable writes only for want of replicas', () => {
+    const blocks = {
+      environment: {
+        [ENV.redisHost]: '127.0.0.1',
+        [ENV.redisTls]: 'true',
+        [ENV.redisUsername]: 'cubewalk-blocks',
+        [ENV.redisDurableReplicas]: '1',
+        [ENV.redisDurableTimeoutMs]: '100',
+      },
+    } as unknown as FunctionModel
+    const cache = {
+      host: '127.0.0.1',
+      port: 6400,
+      tls: true,
+      clusterMode: false,
+      serverless: false,
+      cacheName: 'cubewalk-cache',
+      replicas: 0,
+    }
+    expect(localEnvironmentOverrides(blocks, { redisUrl: undefined, cache })).toEqual({
+      [ENV.redisDurableReplicas]: null,
+      [ENV.redisDurableTimeoutMs]: null,
+    })
+    expect(
+      localEnvironmentOverrides(blocks, { redisUrl: undefined, cache: { ...cache, replicas: 1 } }),
+    ).toEqual({})
+  })
 })

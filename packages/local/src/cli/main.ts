@@ -24,6 +24,7 @@ import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from '../runner
 import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
 import type { LocalWiring } from '../wiring.js'
+import { describeCache } from './cache-description.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
 import { closeInspector, openInspector } from './inspector.js'
 import { removeRunnerState, writeRunnerState } from './runner-state.js'
@@ -68,7 +69,11 @@ Options (environment variable in brackets):
                        globals and environment) or inline (the runner's own thread: less memory, more
                        throughput, but a function stuck in synchronous code stops the runner)
                        [CUBEWALK_ISOLATION]
-  --redis-url <url>    use this Redis instead of a private redis-server [REDIS_URL]
+  --cache <mode>       how the template's ElastiCache cache is served: faithful (default: as deployed, TLS with a
+                       CA made at start, the template's ACL user with the default user off, IAM tokens checked,
+                       cluster protocol for a serverless cache) or plain (a bare redis-server, no TLS, no user)
+                       [CUBEWALK_CACHE]
+  --redis-url <url>    use this Redis instead of a private redis-server (implies --cache plain) [REDIS_URL]
   --assembly <dir>     serve this cloud assembly as is (implies --no-synth) [CUBEWALK_ASSEMBLY]
   --stack <name>       the stack to serve when the assembly holds several
   --no-synth           serve the existing cdk.out without running cdk synth first
@@ -225,6 +230,7 @@ function banner(
       `  Redis   ${runner.redisUrl}${ownedRedis ? '   (private redis-server, emptied at exit)' : '   (REDIS_URL)'}`,
     )
   }
+  if (runner.cache) lines.push(`  Cache   ${describeCache(runner.cache)}`)
   lines.push(`  SSM     ${runner.ssm.url}   (local Parameter Store)`)
   lines.push(`  APIGW   ${runner.apiGateway.url}   (FlushStageAuthorizersCache)`)
   if (debug) lines.push(...debuggerLines(debug.url, debug.isolation))
@@ -287,6 +293,8 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   if (concurrency === 0) return fail('--concurrency must be at least 1')
   const isolation = values.isolation ?? env.CUBEWALK_ISOLATION ?? 'thread'
   if (isolation !== 'inline' && isolation !== 'thread') return fail('--isolation must be inline or thread')
+  const cacheMode = values.cache ?? (env.CUBEWALK_CACHE || 'faithful')
+  if (cacheMode !== 'faithful' && cacheMode !== 'plain') return fail('--cache must be faithful or plain')
   let mockIdentity: MockIdentity | undefined
   try {
     if (values.identity !== undefined && values['identity-file'] !== undefined)
@@ -345,6 +353,12 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       ...(values.region ? { region: values.region } : {}),
       ...(tokens.length > 0 ? { tokens } : {}),
       ...(redisUrl ? { redisUrl } : {}),
+      cache: cacheMode,
+      onCacheEvent: (event) => {
+        if (event.type === 'auth-refused') out.line(`cache: refused AUTH as ${event.user}: ${event.reason}`)
+        else if (event.type === 'lifetime-disconnect')
+          out.line(`cache: closed an IAM connection of ${event.user} (12-hour limit)`)
+      },
       ...(concurrency ? { concurrency } : {}),
       isolation,
       functionOutput: values['quiet-functions'] ? 'ignore' : 'inherit',
@@ -460,6 +474,7 @@ function parse(argv: string[]) {
       concurrency: { type: 'string' },
       isolation: { type: 'string' },
       'redis-url': { type: 'string' },
+      cache: { type: 'string' },
       assembly: { type: 'string' },
       stack: { type: 'string' },
       'no-synth': { type: 'boolean' },

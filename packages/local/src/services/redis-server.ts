@@ -82,6 +82,8 @@ export interface StartLocalRedisOptions {
   /** A free port picked earlier (so the endpoint is known before the server runs); a new one otherwise. */
   port?: number
   startTimeoutMs?: number
+  /** More redis-server arguments (the faithful cache's cluster mode). */
+  args?: readonly string[]
 }
 
 export async function startLocalRedis(options: StartLocalRedisOptions = {}): Promise<LocalRedis> {
@@ -93,7 +95,7 @@ export async function startLocalRedis(options: StartLocalRedisOptions = {}): Pro
   const port = options.port ?? (await freePort(host))
   const dir = mkdtempSync(join(tmpdir(), 'cubewalk-local-redis-'))
   const args = ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--dir', dir]
-  args.push('--loglevel', 'warning')
+  args.push('--loglevel', 'warning', ...(options.args ?? []))
   // $0 is redis-server; the watchdog waits for EOF on stdin, then stops it and removes its directory.
   const script =
     '"$0" "$@" & pid=$!; read _ignored; kill $pid 2>/dev/null; wait $pid; rm -rf "$CUBEWALK_REDIS_DIR"'

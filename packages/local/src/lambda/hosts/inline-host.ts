@@ -10,6 +10,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { registerHooks } from 'node:module'
+import { trustExtraCaCertificates } from '../extra-ca-certificates.js'
 import { FunctionRuntime, RuntimeExit } from '../function-runtime.js'
 import { patchConsoleForLambda } from '../lambda-console.js'
 import type { FromHost, HostWorkerData, ToHost } from '../lambda-protocol.js'
@@ -119,6 +120,7 @@ export class InlineHost {
 
   constructor(options: InlineHostOptions) {
     install(options.data.fallbackResolveFrom)
+    trustExtraCaCertificates(options.environment.NODE_EXTRA_CA_CERTS)
     const env: Record<string, string | undefined> = { ...options.environment }
     const { logFormat } = options.data
     this.runtime = new FunctionRuntime(

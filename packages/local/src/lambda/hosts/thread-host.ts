@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { setSourceMapsSupport } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
+import { trustExtraCaCertificates } from '../extra-ca-certificates.js'
 import { FunctionRuntime } from '../function-runtime.js'
 import { patchConsoleForLambda } from '../lambda-console.js'
 import type { FromHost, HostWorkerData, ToHost } from '../lambda-protocol.js'
@@ -21,6 +22,7 @@ patchConsoleForLambda(console, () => {
 })
 // NODE_OPTIONS does not reach a worker thread; honour the one flag functions set in practice.
 if (process.env.NODE_OPTIONS?.includes('--enable-source-maps')) setSourceMapsSupport(true)
+trustExtraCaCertificates(process.env.NODE_EXTRA_CA_CERTS)
 
 // Results finished during one event-loop turn go back together, as the runner batches what it sends.
 let outbox: FromHost[] = []

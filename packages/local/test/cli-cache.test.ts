@@ -1,0 +1,107 @@
+// The command line's cache modes: faithful by default (the banner names the TLS endpoint of the front, which
+// speaks TLS with the CA made at start), --cache plain for a bare redis-server, and a clear refusal of anything else.
+
+import { spawn } from 'node:child_process'
+import { connect as connectTls } from 'node:tls'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pingRedis } from '../src/services/redis-server.js'
+import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
+
+const startScript = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
+const fixtureWiring = fileURLToPath(new URL('./support/fixture-wiring.ts', import.meta.url))
+
+let assembly: FixtureAssembly
+beforeAll(() => {
+  assembly = writeFixtureAssembly()
+})
+afterAll(() => assembly.remove())
+
+function start(args: string[]) {
+  const child = spawn(
+    process.execPath,
+    [
+      startScript,
+      '--assembly',
+      assembly.dir,
+      '--wiring',
+      fixtureWiring,
+      '--quiet-functions',
+      '--port',
+      '0',
+      ...args,
+    ],
+    {
+      env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const printed = async (text: string) => {
+    const deadline = Date.now() + 15_000
+    while (!output.includes(text)) {
+      if (Date.now() > deadline) throw new Error(`"${text}" never printed; output:\n${output}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  return { child, exited, printed, output: () => output }
+}
+
+/** The certificate the server at `port` presents (not verified: the test only reads it). */
+const presentedIssuer = (port: number): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const socket = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const cn = socket.getPeerCertificate().issuer?.CN ?? ''
+      const issuer = Array.isArray(cn) ? cn.join(',') : cn
+      socket.destroy()
+      resolve(issuer)
+    })
+    socket.once('error', reject)
+  })
+
+describe('cubewalk-local --cache', () => {
+  it('serves the faithful cache by default: a TLS front with the CA made at start, stopped with the runner', async () => {
+    const started = start([])
+    try {
+      await started.printed('Ctrl-C stops everything')
+      const match = /Cache {3}rediss:\/\/127\.0\.0\.1:(\d+) .*redis-server 127\.0\.0\.1:(\d+)/.exec(
+        started.output(),
+      )
+      expect(match, started.output()).not.toBeNull()
+      const [frontPort, redisPort] = [Number(match?.[1]), Number(match?.[2])]
+      expect(await presentedIssuer(frontPort)).toBe('cubewalk-local cache CA')
+      expect(started.output()).not.toMatch(/Redis {3}redis:/)
+      started.child.kill('SIGTERM')
+      expect(await started.exited).toBe(0)
+      expect(await pingRedis('127.0.0.1', redisPort)).toBe(false)
+    } finally {
+      started.child.kill('SIGKILL')
+    }
+  })
+
+  it('--cache plain serves a bare redis-server, as before', async () => {
+    const started = start(['--cache', 'plain'])
+    try {
+      await started.printed('Ctrl-C stops everything')
+      const redisPort = Number(/Redis {3}redis:\/\/127\.0\.0\.1:(\d+)/.exec(started.output())?.[1])
+      expect(await pingRedis('127.0.0.1', redisPort)).toBe(true)
+      expect(started.output()).not.toContain('Cache   ')
+    } finally {
+      started.child.kill('SIGKILL')
+      await started.exited
+    }
+  })
+
+  it('refuses another mode clearly', async () => {
+    const started = start(['--cache', 'tls'])
+    expect(await started.exited).toBe(1)
+    expect(started.output()).toContain('--cache must be faithful or plain')
+  })
+})
