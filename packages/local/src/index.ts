@@ -14,6 +14,7 @@ export {
   DEFAULT_CONCURRENCY,
   DEFAULT_PORT,
   DEFAULT_TOKEN,
+  type ReloadReport,
   type Runner,
   type RunnerOptions,
   startRunner,
@@ -22,4 +23,5 @@ export { freePort, pingRedis, RedisServerMissingError } from './services/redis-s
 export type { SsmEndpoint } from './services/ssm-endpoint.js'
 export type { ApiModel, FunctionModel, RestApiModel } from './template/api-model.js'
 export { CloudAssemblyError } from './template/cloud-assembly.js'
-export type { LocalServices, LocalWiring, SeededParameter } from './wiring.js'
+export { startWatch, type Watch, type WatchEvent, type WatchOptions } from './watch/watch.js'
+export type { FunctionSource, LocalServices, LocalWiring, SeededParameter } from './wiring.js'

@@ -2,7 +2,7 @@
 // (created on first use), a private Redis (or REDIS_URL) when the template has an ElastiCache cache, and the
 // local SSM endpoint; stops it all again. What is specific to the application comes in as a LocalWiring.
 
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { Writable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { MockIdentity } from './gateway/mock-identity.js'
@@ -348,7 +348,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       const after = next.model.functions.get(logicalId)
       const code = replacedCode.get(logicalId)
       const before = code ? { ...served, codeDir: code.synthesized } : served
-      if (after && JSON.stringify(after) === JSON.stringify(before)) {
+      if (after && sameDefinition(after, before)) {
         if (code) next.model.functions.set(logicalId, { ...after, codeDir: code.codeDir })
         continue
       }
@@ -393,6 +393,12 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       return stopped
     },
   }
+}
+
+/** Same settings and same asset: asset directories are named by the hash of their content, wherever they are. */
+function sameDefinition(a: FunctionModel, b: FunctionModel): boolean {
+  const asset = (fn: FunctionModel) => (fn.codeDir === undefined ? undefined : basename(fn.codeDir))
+  return JSON.stringify({ ...a, codeDir: asset(a) }) === JSON.stringify({ ...b, codeDir: asset(b) })
 }
 
 function authorizerFunctionsOf(model: ApiModel): Set<string> {

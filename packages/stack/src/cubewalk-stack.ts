@@ -7,7 +7,7 @@ import type { Construct } from 'constructs'
 import { BlocksApi } from './blocks-api.js'
 import { Cache, cacheReplicas } from './cache.js'
 import { resolveDurableWrites } from './durable-writes.js'
-import { handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
+import { HANDLER_CONSTRUCT_IDS, handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
 import { authorizerEnvironment, blocksEnvironment } from './handler-environment.js'
 import { Network } from './network.js'
 import { NodeFunction } from './node-function.js'
@@ -126,7 +126,7 @@ export class CubewalkStack extends Stack {
     this.cache.allowFrom(blocksSecurityGroup, 'cubewalk blocks function')
 
     const corsAllowOrigins = props.corsAllowOrigins ?? ['*']
-    this.blocks = new NodeFunction(this, 'Blocks', {
+    this.blocks = new NodeFunction(this, HANDLER_CONSTRUCT_IDS.blocks, {
       entry: handlerEntryPoint('blocks'),
       description: 'cubewalk blocks API (world chunks in Valkey)',
       memorySize: 512,
@@ -144,7 +144,7 @@ export class CubewalkStack extends Stack {
     })
     this.cache.grantConnect(this.blocks.role)
 
-    this.authorizer = new NodeFunction(this, 'Authorizer', {
+    this.authorizer = new NodeFunction(this, HANDLER_CONSTRUCT_IDS.authorizer, {
       entry: handlerEntryPoint('authorizer'),
       description: 'cubewalk TOKEN authorizer (tokens from SSM)',
       memorySize: 256,

@@ -22,6 +22,7 @@ import { INIT_TIMEOUT_MS } from '../lambda/lambda-pool.js'
 import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from '../runner.js'
 import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
+import { startWatch, type Watch } from '../watch/watch.js'
 import type { LocalWiring } from '../wiring.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
 import {
@@ -79,6 +80,8 @@ Options (environment variable in brackets):
   --identity <json>    the mock identity, '{"principalId":"alice","context":{"tier":"gold"}}' (implies
                        --no-authorizer)
   --identity-file <f>  the same, from a JSON file (implies --no-authorizer)
+  --watch              rebuild a function when its sources change (next request: a cold start of the new code),
+                       re-synthesize and reload the routes when the stack's sources change
   --quiet-functions    hide the functions' own console output
   --report-all         print a REPORT line for every invocation, not only cold starts
   -h, --help           this text
@@ -292,15 +295,14 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
           .filter(Boolean)
 
   let assemblyDir = values.assembly ?? env.CUBEWALK_ASSEMBLY
+  // The app's declared inputs describe its own CDK app: another --app-dir synthesizes every time.
+  const synthInputs = values['app-dir'] === undefined ? app.synthInputs : undefined
+  const synthesizes = !assemblyDir && !values['no-synth']
   try {
     await ensurePortFree(values.host ?? '127.0.0.1', port)
     if (assemblyDir) assemblyDir = resolve(assemblyDir)
     else if (values['no-synth']) assemblyDir = join(stackDir, 'cdk.out')
-    else {
-      // The app's declared inputs describe its own CDK app: another --app-dir synthesizes every time.
-      const inputs = values['app-dir'] === undefined ? app.synthInputs : undefined
-      assemblyDir = await synthOrReuse(stackDir, inputs, values['force-synth'] === true)
-    }
+    else assemblyDir = await synthOrReuse(stackDir, synthInputs, values['force-synth'] === true)
   } catch (error) {
     if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
     return fail((error as Error).message)
@@ -341,6 +343,9 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name)}\n`)
   if (mockIdentity) process.stdout.write(`${authorizerBypassWarning(mockIdentity)}\n\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
+  const watch = values.watch
+    ? startSourceWatch(runner, wiring, synthesizes ? { stackDir, synthInputs } : undefined)
+    : undefined
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false
@@ -352,7 +357,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       stopping = true
       out.flush()
       process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
-      Promise.all([watchdog?.stop(), runner.stop()]).then(
+      Promise.all([watchdog?.stop(), watch?.close(), runner.stop()]).then(
         () => resolveExit(0),
         (error: unknown) => {
           process.stderr.write(`${String(error)}\n`)
@@ -364,6 +369,40 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
     process.on('SIGTERM', () => shutdown('SIGTERM'))
     process.on('SIGHUP', () => shutdown('SIGHUP'))
   })
+}
+
+/**
+ * `--watch`: functions rebuild from the sources the wiring names; the stack re-synthesizes when what its synth
+ * reads changes (the declared inputs, else the CDK app directory). Serving a given assembly, only functions rebuild.
+ */
+function startSourceWatch(
+  runner: Runner,
+  wiring: LocalWiring | undefined,
+  synth: { stackDir: string; synthInputs: SynthInputs | undefined } | undefined,
+): Watch {
+  const stackPaths = synth
+    ? (synth.synthInputs?.paths.map((path) => resolve(synth.stackDir, path)) ?? [synth.stackDir])
+    : []
+  const watch = startWatch({
+    runner,
+    ...(wiring ? { wiring } : {}),
+    stackPaths,
+    ...(synth
+      ? {
+          resynthesize: () => synthOrReuse(synth.stackDir, synth.synthInputs, false),
+          esbuildFrom: synth.stackDir,
+        }
+      : {}),
+    log: (line) => process.stderr.write(`${line}\n`),
+  })
+  void watch.ready.then(() => {
+    const functions = [...runner.model.functions.values()].filter((fn) => wiring?.functionSource?.(fn))
+    process.stderr.write(
+      `Watching: ${functions.length} function${functions.length === 1 ? '' : 's'}' sources` +
+        `${synth ? ', and the stack (a change re-synthesizes)' : ' (serving a given assembly: the stack is not re-synthesized)'}.\n`,
+    )
+  })
+  return watch
 }
 
 /** Printed after the banner, where it is seen: requests that would be refused on AWS are allowed here. */
@@ -412,6 +451,7 @@ function parse(argv: string[]) {
       identity: { type: 'string' },
       'identity-file': { type: 'string' },
       'quiet-functions': { type: 'boolean' },
+      watch: { type: 'boolean' },
       'report-all': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -209,7 +209,9 @@ function buildFunction(
     logFormat: logging.LogFormat === 'JSON' ? 'JSON' : 'Text',
     logGroup: typeof logging.LogGroup === 'string' ? logging.LogGroup : `/aws/lambda/${name}`,
     cdkPath:
-      typeof resource.Metadata?.['aws:cdk:path'] === 'string' ? resource.Metadata['aws:cdk:path'] : undefined,
+      typeof resource.Metadata?.['aws:cdk:path'] === 'string'
+        ? resource.Metadata['aws:cdk:path']
+        : stack.constructPaths.get(logicalId),
   }
 }
 
