@@ -390,7 +390,7 @@ function startSourceWatch(
     ...(synth
       ? {
           resynthesize: () => synthOrReuse(synth.stackDir, synth.synthInputs, false),
-          esbuildFrom: synth.stackDir,
+          appDir: synth.stackDir,
         }
       : {}),
     log: (line) => process.stderr.write(`${line}\n`),
@@ -398,8 +398,8 @@ function startSourceWatch(
   void watch.ready.then(() => {
     const functions = [...runner.model.functions.values()].filter((fn) => wiring?.functionSource?.(fn))
     process.stderr.write(
-      `Watching: ${functions.length} function${functions.length === 1 ? '' : 's'}' sources` +
-        `${synth ? ', and the stack (a change re-synthesizes)' : ' (serving a given assembly: the stack is not re-synthesized)'}.\n`,
+      `Watching the sources of ${functions.length} function${functions.length === 1 ? '' : 's'}` +
+        `${synth ? ', and the stack (a change re-synthesizes).' : ' (serving a given assembly: the stack is not re-synthesized).'}\n`,
     )
   })
   return watch

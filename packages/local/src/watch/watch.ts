@@ -6,7 +6,7 @@
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve, sep } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import type { ReloadReport, Runner } from '../runner.js'
 import type { FunctionModel } from '../template/api-model.js'
 import type { FunctionSource, LocalWiring } from '../wiring.js'
@@ -27,8 +27,8 @@ export interface WatchOptions {
   stackPaths?: readonly string[]
   /** Synthesizes the stack again and resolves with the cloud assembly to serve; without it, only functions rebuild. */
   resynthesize?: () => Promise<string>
-  /** Where esbuild is resolved from (the CDK app directory). Default: the current directory. */
-  esbuildFrom?: string
+  /** The CDK app directory: esbuild is resolved from there, and messages name files relative to it. Default: cwd. */
+  appDir?: string
   log?: (line: string) => void
   onEvent?: (event: WatchEvent) => void
   /** How long events must be quiet before a batch is handled. */
@@ -56,11 +56,12 @@ export function startWatch(options: WatchOptions): Watch {
   const { runner, wiring } = options
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const emit = (event: WatchEvent) => options.onEvent?.(event)
+  const appDir = resolve(options.appDir ?? process.cwd())
   const workDir = mkdtempSync(join(tmpdir(), 'cubewalk-local-watch-'))
   const stackPaths = (options.stackPaths ?? []).map((path) => resolve(path))
   let esbuild: Promise<Esbuild> | undefined
   const loadBundler = () => {
-    esbuild ??= loadEsbuild(options.esbuildFrom ?? process.cwd())
+    esbuild ??= loadEsbuild(appDir)
     return esbuild
   }
   const slots = new Map<string, Slot>()
@@ -180,9 +181,8 @@ export function startWatch(options: WatchOptions): Watch {
     const changed = [...stackChanges]
     stackChanges.clear()
     const began = performance.now()
-    log(
-      `watch: ${changed.length === 1 ? changed[0] : `${changed.length} files`} changed: synthesizing the stack again`,
-    )
+    const what = changed.length === 1 ? relative(appDir, changed[0] as string) : `${changed.length} files`
+    log(`watch: ${what} changed: synthesizing the stack again`)
     synthesizing = (async () => {
       try {
         const assemblyDir = await resynthesize()
