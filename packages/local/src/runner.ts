@@ -173,11 +173,11 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const wantsRedis = redisUrl !== undefined || hasCache(firstStack.template)
   const plannedRedisPort = redisUrl || !wantsRedis ? undefined : await freePort()
   const redisTarget = redisUrl ? externalRedis(redisUrl) : undefined
-  const overrides = wantsRedis
+  const cacheAttributes = wantsRedis
     ? cacheOverrides(redisTarget?.host ?? '127.0.0.1', redisTarget?.port ?? (plannedRedisPort as number))
     : {}
   const modelOf = (stack: StackArtifact) => {
-    const resolver = new IntrinsicResolver(stack.template, stack.stackName, identity, overrides)
+    const resolver = new IntrinsicResolver(stack.template, stack.stackName, identity, cacheAttributes)
     return { stack, resolver, model: buildApiModel(stack, resolver) }
   }
   let current = modelOf(firstStack)

@@ -21,7 +21,7 @@ export interface SeededParameter {
 
 /**
  * Where a function's code comes from, so that `--watch` can rebuild that function alone when its sources change
- * (docs/local.md#watch). The cloud assembly holds only the built asset, not how it was built: the application says.
+ * (docs/local.md, "Watch mode"). The cloud assembly holds only the built asset, not how it was built: the application says.
  */
 export type FunctionSource =
   | {

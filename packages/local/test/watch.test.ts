@@ -133,7 +133,7 @@ describe('--watch', () => {
     const error = await failed
     expect(error).toMatchObject({ kind: 'error', scope: 'function' })
     const printed = logged.join('\n')
-    expect(printed).toMatch(/did not build; the previous code keep serving/)
+    expect(printed).toMatch(/did not build; the previous code keeps serving/)
     expect(printed).toContain('greeting.ts')
     expect((await notes()).greeting).toBe('hello v3')
     const fixed = nextEvent((event) => event.kind === 'function')

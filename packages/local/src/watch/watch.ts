@@ -2,7 +2,7 @@
 // of the new code, usually well under a second after the save); a save anywhere else the stack's synthesis reads
 // re-synthesizes and reloads the routes. What runs keeps running: invocations in flight finish on the code they
 // started with, untouched functions keep their warm instances, and a build or synth that fails is printed while
-// the previous code and routes keep serving (docs/local.md#watch).
+// the previous code and routes keep serving (docs/local.md, "Watch mode").
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -80,10 +80,11 @@ export function startWatch(options: WatchOptions): Watch {
   const failed = (scope: 'function' | 'stack', name: string, error: unknown) => {
     const message =
       error instanceof FunctionBuildError ? error.details : ((error as Error).message ?? String(error))
-    log(
-      `\nwatch: ${scope === 'function' ? `${name} did not build` : 'the stack did not synthesize'}; ` +
-        `the previous ${scope === 'function' ? 'code' : 'routes and code'} keep serving.\n${message}\n`,
-    )
+    const what =
+      scope === 'function'
+        ? `${name} did not build; the previous code keeps serving`
+        : 'the stack did not synthesize; the previous routes and code keep serving'
+    log(`\nwatch: ${what}.\n${message}\n`)
     emit({ kind: 'error', scope, name, message })
   }
 
