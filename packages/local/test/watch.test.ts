@@ -22,9 +22,15 @@ let project: WatchProject
 let runner: Runner
 let watch: Watch
 const reports: InvocationReport[] = []
-const events: WatchEvent[] = []
 const logged: string[] = []
 let waiters: { accept: (event: WatchEvent) => boolean; resolve: (event: WatchEvent) => void }[] = []
+
+/** Hands a watch event to the tests waiting for one like it. */
+function dispatch(event: WatchEvent): void {
+  const waiting = waiters
+  waiters = waiting.filter((waiter) => !waiter.accept(event))
+  for (const waiter of waiting) if (waiter.accept(event)) waiter.resolve(event)
+}
 
 beforeAll(async () => {
   project = createWatchProject()
@@ -42,12 +48,7 @@ beforeAll(async () => {
     stackPaths: [project.stackFile],
     resynthesize: async () => project.synth(),
     log: (line) => logged.push(line),
-    onEvent: (event) => {
-      events.push(event)
-      const waiting = waiters
-      waiters = waiting.filter((waiter) => !waiter.accept(event))
-      for (const waiter of waiting) if (waiter.accept(event)) waiter.resolve(event)
-    },
+    onEvent: dispatch,
   })
   await watch.ready
 }, 120_000)
@@ -182,5 +183,30 @@ describe('--watch', () => {
     const refused = await get('/drafts')
     expect(refused.status).toBe(401)
     expect(reportsOf('Gate', since).at(-1)?.cold).toBe(true)
+  })
+
+  it('starts with sources that do not build: the synthesized code serves, and the fix is picked up', async () => {
+    const gate = `${project.gateDir}/index.mjs`
+    const reopened = nextEvent((event) => event.kind === 'function' && event.logicalId.startsWith('Gate'))
+    writeFileSync(gate, readFileSync(gate, 'utf8').replace("['globex']", "['acme', 'globex']"))
+    await reopened
+    await watch.close()
+    writeFileSync(project.greetingFile, 'export const greeting = ;\n')
+    const failed = nextEvent((event) => event.kind === 'error')
+    watch = startWatch({
+      runner,
+      wiring: project.wiring,
+      log: (line) => logged.push(line),
+      onEvent: dispatch,
+    })
+    await watch.ready
+    expect(await failed).toMatchObject({ kind: 'error', scope: 'function' })
+    expect((await notes('/status')).greeting).toBe('hello v4')
+    const fixed = nextEvent((event) => event.kind === 'function' && event.logicalId.startsWith('Notes'))
+    writeFileSync(project.greetingFile, greetingSource('hello v5'))
+    await fixed
+    const since = reports.length
+    expect((await notes('/status')).greeting).toBe('hello v5')
+    expect(reportsOf('Notes', since).at(-1)?.cold).toBe(true)
   })
 })

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -119,6 +120,7 @@ const synthMs = []
 let authorizerColdStarts = 0
 await list()
 await list()
+const loadBefore = loadavg()[0]
 const runs = Number(values.runs)
 const stackRuns = Number(values['stack-runs'])
 try {
@@ -170,6 +172,9 @@ const summary = (name, values, unit = 'ms', scale = 1) => {
   const f = (v) => (v / scale).toFixed(scale === 1 ? 0 : 2)
   return `${name}: median ${f(sorted[Math.floor(sorted.length / 2)])} ${unit}, min ${f(sorted[0])}, max ${f(sorted.at(-1))} (${values.length} runs: ${values.map(f).join(', ')})`
 }
+console.log(
+  `Node ${process.version}, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`,
+)
 console.log(summary('one-file change, save -> first request on the new code', fileMs))
 console.log(summary('  of which debounce-free esbuild rebuild + swap', buildMs))
 console.log(

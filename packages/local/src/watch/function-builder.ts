@@ -143,9 +143,8 @@ export class FunctionBuilder {
     try {
       await builder.build(false)
     } catch (error) {
-      // The sources do not build now; the synthesized asset keeps serving, and the next save tries again.
-      if (!(error instanceof FunctionBuildError)) throw error
-      builder.inputs.add(resolve(source.entry))
+      // The sources do not build now: the synthesized asset keeps serving, and a save tries again.
+      await context.dispose()
       throw error
     }
     return builder

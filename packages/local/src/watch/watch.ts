@@ -4,9 +4,9 @@
 // started with, untouched functions keep their warm instances, and a build or synth that fails is printed while
 // the previous code and routes keep serving (docs/local.md, "Watch mode").
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative, resolve, sep } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { ReloadReport, Runner } from '../runner.js'
 import type { FunctionModel } from '../template/api-model.js'
 import type { FunctionSource, LocalWiring } from '../wiring.js'
@@ -38,6 +38,7 @@ export interface WatchOptions {
 export interface Watch {
   /** Resolves once every function's sources are known and watched. */
   readonly ready: Promise<void>
+  /** Stops watching. The builds the runner still serves stay (in the temporary directory) until the process exits. */
   close(): Promise<void>
 }
 
@@ -58,6 +59,7 @@ export function startWatch(options: WatchOptions): Watch {
   const emit = (event: WatchEvent) => options.onEvent?.(event)
   const appDir = resolve(options.appDir ?? process.cwd())
   const workDir = mkdtempSync(join(tmpdir(), 'cubewalk-local-watch-'))
+  process.once('exit', () => rmSync(workDir, { recursive: true, force: true }))
   const stackPaths = (options.stackPaths ?? []).map((path) => resolve(path))
   let esbuild: Promise<Esbuild> | undefined
   const loadBundler = () => {
@@ -117,7 +119,8 @@ export function startWatch(options: WatchOptions): Watch {
         slot.builder = await FunctionBuilder.create(fn, slot.source, workDir, loadBundler)
         watchInputs(slot.builder)
       } catch (error) {
-        if (slot.source.kind === 'esbuild') watcher.add(slot.source.entry)
+        // Which files it reads is unknown until it builds: every save beside its entry tries again.
+        if (slot.source.kind === 'esbuild') watcher.add(dirname(slot.source.entry))
         failed('function', fn.logicalId, error)
       }
     })()
@@ -212,7 +215,9 @@ export function startWatch(options: WatchOptions): Watch {
         const inSource =
           slot.builder?.inputs.has(path) ||
           (slot.source.kind === 'directory' && path.startsWith(slot.source.path + sep)) ||
-          (slot.source.kind === 'esbuild' && !slot.builder && path === resolve(slot.source.entry))
+          (slot.source.kind === 'esbuild' &&
+            !slot.builder &&
+            path.startsWith(dirname(resolve(slot.source.entry)) + sep))
         if (!inSource) continue
         owned = true
         slot.changed.add(path)
@@ -237,7 +242,14 @@ export function startWatch(options: WatchOptions): Watch {
       await Promise.all([...slots.values()].map((slot) => slot.running))
       await synthesizing
       await Promise.all([...slots.values()].map((slot) => slot.builder?.dispose()))
-      rmSync(workDir, { recursive: true, force: true })
+      // Code the runner still serves stays until the process exits; the rest goes now.
+      const served = new Set([...runner.model.functions.values()].map((fn) => fn.codeDir))
+      for (const logicalId of existsSync(workDir) ? readdirSync(workDir) : []) {
+        for (const generation of readdirSync(join(workDir, logicalId))) {
+          const dir = join(workDir, logicalId, generation)
+          if (!served.has(dir)) rmSync(dir, { recursive: true, force: true })
+        }
+      }
     },
   }
 }
