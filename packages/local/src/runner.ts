@@ -88,6 +88,8 @@ export interface Runner {
    */
   reload(assemblyDir: string): ReloadReport
   stop(): Promise<void>
+  /** Whether {@link stop} was called. */
+  readonly stopped: boolean
 }
 
 /** What a {@link Runner.reload} changed. */
@@ -391,6 +393,9 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     stop: () => {
       stopped ??= stop()
       return stopped
+    },
+    get stopped() {
+      return stopped !== undefined
     },
   }
 }

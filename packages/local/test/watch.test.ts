@@ -21,6 +21,8 @@ const KEY = { 'x-api-key': 'key-allow-not-secret' }
 let project: WatchProject
 let runner: Runner
 let watch: Watch
+/** A watch closed while the runner ran: closed again once it stopped, which removes the builds it left. */
+let closedEarly: Watch | undefined
 const reports: InvocationReport[] = []
 const logged: string[] = []
 let waiters: { accept: (event: WatchEvent) => boolean; resolve: (event: WatchEvent) => void }[] = []
@@ -54,8 +56,9 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await watch?.close()
   await runner?.stop()
+  await watch?.close()
+  await closedEarly?.close()
   project?.dispose()
 })
 
@@ -190,6 +193,7 @@ describe('--watch', () => {
     const reopened = nextEvent((event) => event.kind === 'function' && event.logicalId.startsWith('Gate'))
     writeFileSync(gate, readFileSync(gate, 'utf8').replace("['globex']", "['acme', 'globex']"))
     await reopened
+    closedEarly = watch
     await watch.close()
     writeFileSync(project.greetingFile, 'export const greeting = ;\n')
     const failed = nextEvent((event) => event.kind === 'error')

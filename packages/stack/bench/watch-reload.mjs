@@ -160,8 +160,8 @@ try {
     }
   }
 } finally {
-  await watch.close()
   await runner.stop()
+  await watch.close()
   rmSync(copy, { recursive: true, force: true })
   rmSync(scratch, { recursive: true, force: true })
 }

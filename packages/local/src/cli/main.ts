@@ -357,7 +357,8 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       stopping = true
       out.flush()
       process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
-      Promise.all([watchdog?.stop(), watch?.close(), runner.stop()]).then(
+      // The watch's builds go once the runner no longer serves them.
+      Promise.all([watchdog?.stop(), runner.stop().then(() => watch?.close())]).then(
         () => resolveExit(0),
         (error: unknown) => {
           process.stderr.write(`${String(error)}\n`)

@@ -38,7 +38,10 @@ export interface WatchOptions {
 export interface Watch {
   /** Resolves once every function's sources are known and watched. */
   readonly ready: Promise<void>
-  /** Stops watching. The builds the runner still serves stay (in the temporary directory) until the process exits. */
+  /**
+   * Stops watching and removes its builds; while the runner still runs, the builds it serves stay (in the
+   * temporary directory) until the process exits or a later `close()` after `runner.stop()`.
+   */
   close(): Promise<void>
 }
 
@@ -233,23 +236,30 @@ export function startWatch(options: WatchOptions): Watch {
   }
 
   const ready = syncSlots()
+  let stopping: Promise<void> | undefined
   return {
     ready,
     async close() {
       closed = true
-      watcher.close()
-      await ready.catch(() => {})
-      await Promise.all([...slots.values()].map((slot) => slot.running))
-      await synthesizing
-      await Promise.all([...slots.values()].map((slot) => slot.builder?.dispose()))
-      // Code the runner still serves stays until the process exits; the rest goes now.
-      const served = new Set([...runner.model.functions.values()].map((fn) => fn.codeDir))
+      stopping ??= (async () => {
+        watcher.close()
+        await ready.catch(() => {})
+        await Promise.all([...slots.values()].map((slot) => slot.running))
+        await synthesizing
+        await Promise.all([...slots.values()].map((slot) => slot.builder?.dispose()))
+      })()
+      await stopping
+      // Code a running runner still serves stays (until the process exits, or a close after the runner's stop).
+      const served = new Set(
+        runner.stopped ? [] : [...runner.model.functions.values()].map((fn) => fn.codeDir),
+      )
       for (const logicalId of existsSync(workDir) ? readdirSync(workDir) : []) {
         for (const generation of readdirSync(join(workDir, logicalId))) {
           const dir = join(workDir, logicalId, generation)
           if (!served.has(dir)) rmSync(dir, { recursive: true, force: true })
         }
       }
+      if (runner.stopped) rmSync(workDir, { recursive: true, force: true })
     },
   }
 }

@@ -61,8 +61,8 @@ beforeAll(async () => {
 }, 180_000)
 
 afterAll(async () => {
-  await watch?.close()
   await runner?.stop()
+  await watch?.close()
   synth?.dispose()
   if (copy) rmSync(copy, { recursive: true, force: true })
 })
