@@ -70,6 +70,11 @@ export async function loadEsbuild(fromDir: string): Promise<Esbuild> {
 
 const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs']
 
+function workingDirOf(source: FunctionSource): string {
+  const dir = source.kind === 'esbuild' ? source.options?.absWorkingDir : undefined
+  return typeof dir === 'string' ? dir : process.cwd()
+}
+
 function* filesUnder(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
@@ -90,6 +95,8 @@ export class FunctionBuilder {
   private readonly assetDir: string | undefined
   private readonly context: EsbuildContext | undefined
   private readonly esbuild: Esbuild | undefined
+  /** Where esbuild resolves the metafile's relative input paths from. */
+  private readonly workingDir: string
 
   private constructor(
     fn: FunctionModel,
@@ -103,6 +110,7 @@ export class FunctionBuilder {
     this.assetDir = fn.codeDir
     this.context = bundler?.context
     this.esbuild = bundler?.esbuild
+    this.workingDir = workingDirOf(source)
   }
 
   /**
@@ -122,7 +130,6 @@ export class FunctionBuilder {
     }
     const esbuild = await loadBundler()
     const options = source.options ?? {}
-    const absWorkingDir = typeof options.absWorkingDir === 'string' ? options.absWorkingDir : process.cwd()
     const module = /^([^.]*)\./.exec(fn.handler)?.[1] ?? 'index'
     const existing = MODULE_EXTENSIONS.find((ext) => fn.codeDir && existsSync(join(fn.codeDir, module + ext)))
     const extension = existing ?? (options.format === 'esm' ? '.mjs' : '.js')
@@ -137,7 +144,7 @@ export class FunctionBuilder {
       metafile: true,
       // Errors are printed once, by the watch, with the function's name.
       logLevel: 'silent',
-      absWorkingDir,
+      absWorkingDir: workingDirOf(source),
     })
     const builder = new FunctionBuilder(fn, source, workDir, { context, esbuild })
     try {
@@ -170,12 +177,10 @@ export class FunctionBuilder {
       const formatted = await this.esbuild.formatMessages(messages, { kind: 'error', color: false })
       throw new FunctionBuildError(this.logicalId, formatted.join('').trimEnd())
     }
-    const workingDir =
-      typeof source.options?.absWorkingDir === 'string' ? source.options.absWorkingDir : process.cwd()
     this.inputs.clear()
     for (const input of Object.keys(result.metafile?.inputs ?? {})) {
       // Virtual modules (`<define:...>`, `(disabled):...`) have no file to watch.
-      const file = resolve(workingDir, input)
+      const file = resolve(this.workingDir, input)
       if (existsSync(file)) this.inputs.add(file)
     }
     const outputs = result.outputFiles ?? []
