@@ -27,6 +27,7 @@ export {
   DEFAULT_PORT,
   DEFAULT_TOKEN,
   LOCAL_FUNCTION_CREDENTIALS,
+  type ReloadReport,
   type Runner,
   type RunnerOptions,
   startRunner,
@@ -53,4 +54,11 @@ export { freePort, pingRedis, RedisServerMissingError } from './services/redis-s
 export type { SsmEndpoint } from './services/ssm-endpoint.js'
 export type { ApiModel, FunctionModel, RestApiModel } from './template/api-model.js'
 export { CloudAssemblyError } from './template/cloud-assembly.js'
-export type { LocalCacheService, LocalServices, LocalWiring, SeededParameter } from './wiring.js'
+export { startWatch, type Watch, type WatchEvent, type WatchOptions } from './watch/watch.js'
+export type {
+  FunctionSource,
+  LocalCacheService,
+  LocalServices,
+  LocalWiring,
+  SeededParameter,
+} from './wiring.js'

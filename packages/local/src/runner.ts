@@ -2,7 +2,7 @@
 // (created on first use), a private Redis (or REDIS_URL) when the template has an ElastiCache cache, and the
 // local SSM endpoint; stops it all again. What is specific to the application comes in as a LocalWiring.
 
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { Writable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { MockIdentity } from './gateway/mock-identity.js'
@@ -17,7 +17,12 @@ import { type SsmEndpoint, startSsmEndpoint } from './services/ssm-endpoint.js'
 import { type ApiModel, buildApiModel, type FunctionModel } from './template/api-model.js'
 import { loadStack } from './template/cloud-assembly.js'
 import { type AttributeOverrides, IntrinsicResolver } from './template/intrinsics.js'
-import { type CfnTemplate, DEFAULT_IDENTITY, type LocalAwsIdentity } from './template/template-types.js'
+import {
+  type CfnTemplate,
+  DEFAULT_IDENTITY,
+  type LocalAwsIdentity,
+  type StackArtifact,
+} from './template/template-types.js'
 import type { LocalCacheService, LocalWiring } from './wiring.js'
 
 export const DEFAULT_TOKEN = 'cubewalk-allow'
@@ -112,7 +117,27 @@ export interface Runner {
   readonly pools: ReadonlyMap<string, LambdaPool>
   /** The function behind each REST API authorizer, by authorizer logical id. */
   authorizerFunctions(): string[]
+  /**
+   * Serves new code for one function (`--watch`): the next invocation starts a cold instance from `codeDir`;
+   * invocations already running finish on the old code. Other functions keep their warm instances.
+   */
+  replaceCode(logicalId: string, codeDir: string): void
+  /**
+   * Serves a new synthesis of the stack (`--watch`): routes, authorizers, permissions and parameters follow it;
+   * a function whose definition is unchanged keeps its warm instances (and code served by {@link replaceCode}).
+   */
+  reload(assemblyDir: string): ReloadReport
   stop(): Promise<void>
+  /** Whether {@link stop} was called. */
+  readonly stopped: boolean
+}
+
+/** What a {@link Runner.reload} changed. */
+export interface ReloadReport {
+  /** Functions whose next invocation starts cold on the new definition or code. */
+  readonly replacedFunctions: readonly string[]
+  readonly addedRoutes: readonly string[]
+  readonly removedRoutes: readonly string[]
 }
 
 const CACHE_ATTRIBUTES = [
@@ -177,32 +202,34 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const tokens = options.tokens && options.tokens.length > 0 ? options.tokens : [DEFAULT_TOKEN]
   const host = options.host ?? '127.0.0.1'
 
-  const stack = loadStack(options.assemblyDir, options.stackName)
+  const firstStack = loadStack(options.assemblyDir, options.stackName)
   // A stack synthesized for a concrete account and region has them as literals in its ARNs (Lambda permissions'
   // SourceArn): the local identity must be that one, or no permission would ever match.
   const identity: LocalAwsIdentity = {
     ...DEFAULT_IDENTITY,
-    ...stack.environment,
+    ...firstStack.environment,
     ...(options.region ? { region: options.region } : {}),
   }
   const redisUrl = options.redisUrl
   const wiring = options.wiring ?? {}
-  const wantsRedis = redisUrl !== undefined || hasCache(stack.template)
+  const wantsRedis = redisUrl !== undefined || hasCache(firstStack.template)
   const plannedRedisPort = redisUrl || !wantsRedis ? undefined : await freePort()
   const redisTarget = redisUrl ? externalRedis(redisUrl) : undefined
-  const resolver = new IntrinsicResolver(
-    stack.template,
-    stack.stackName,
-    identity,
-    wantsRedis
-      ? cacheOverrides(redisTarget?.host ?? '127.0.0.1', redisTarget?.port ?? (plannedRedisPort as number))
-      : {},
-  )
-  const model = buildApiModel(stack, resolver)
+  const cacheAttributes = wantsRedis
+    ? cacheOverrides(redisTarget?.host ?? '127.0.0.1', redisTarget?.port ?? (plannedRedisPort as number))
+    : {}
+  const modelOf = (stack: StackArtifact) => {
+    const resolver = new IntrinsicResolver(stack.template, stack.stackName, identity, cacheAttributes)
+    return { stack, resolver, model: buildApiModel(stack, resolver) }
+  }
+  let current = modelOf(firstStack)
+  let model = current.model
+  /** Code served by replaceCode instead of the synthesized asset, by function logical id. */
+  const replacedCode = new Map<string, { codeDir: string; synthesized: string | undefined }>()
   // The faithful cache stands in for the template's first cache (its users, TLS, cluster shape).
   let cacheShape: CacheShape | undefined
   if (options.cache === 'faithful' && plannedRedisPort !== undefined) {
-    const shapes = readCacheShapes(stack.template, resolver)
+    const shapes = readCacheShapes(firstStack.template, current.resolver)
     cacheShape = shapes[0]
     if (shapes.length > 1)
       log(
@@ -215,6 +242,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   }
 
   const pools = new Map<string, LambdaPool>()
+  /** Pools whose code was replaced, finishing what they run (see replaceCode). */
+  const retiring = new Set<LambdaPool>()
   let ssm: SsmEndpoint | undefined
   let apiGateway: ApiGatewayEndpoint | undefined
   let redis: LocalRedis | undefined
@@ -289,7 +318,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
 
   const stop = async () => {
     await api.close()
-    await Promise.all([...pools.values()].map((pool) => pool.close()))
+    await Promise.all([...pools.values(), ...retiring].map((pool) => pool.close()))
     await ssm?.close()
     await apiGateway?.close()
     await (cache ?? redis)?.stop()
@@ -340,45 +369,108 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     throw failed?.reason ?? new Error('a local service did not start')
   }
 
-  const authorizerFunctionIds = new Set<string>()
-  for (const api of model.apis) {
-    for (const authorizer of api.authorizers.values()) {
-      if (authorizer.functionLogicalId) authorizerFunctionIds.add(authorizer.functionLogicalId)
+  const parameterStore = ssm
+  let authorizerFunctionIds = new Set<string>()
+  /** What follows the stack: parameters, checks of the tokens against it, warnings. */
+  const prepare = ({ stack, resolver, model }: ReturnType<typeof modelOf>) => {
+    authorizerFunctionIds = authorizerFunctionsOf(model)
+    seedParameters(parameterStore, stack, resolver, model)
+    warn(model)
+  }
+  const seedParameters = (
+    ssm: SsmEndpoint,
+    stack: StackArtifact,
+    resolver: IntrinsicResolver,
+    model: ApiModel,
+  ) => {
+    for (const parameter of wiring.parameters?.(model, tokens) ?? []) {
+      ssm.put(parameter.name, parameter.value, parameter.type)
     }
-  }
-  for (const parameter of wiring.parameters?.(model, tokens) ?? []) {
-    ssm.put(parameter.name, parameter.value, parameter.type)
-  }
-  for (const warning of wiring.checkTokens?.(model, tokens) ?? []) log(`warning: ${warning}`)
-  for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
-    if (resource.Type !== 'AWS::SSM::Parameter') continue
-    const value = resolver.resolve(resource.Properties?.Value)
-    const type = resolver.resolve(resource.Properties?.Type)
-    if (typeof value === 'string') {
-      ssm.put(resolver.physicalId(logicalId), value, type === 'StringList' ? 'StringList' : 'String')
-    }
-  }
-  for (const api of model.apis) {
-    for (const authorizer of api.authorizers.values()) {
-      if (!authorizer.validationExpression) continue
-      const regex = new RegExp(`^(?:${authorizer.validationExpression})$`)
-      for (const token of tokens) {
-        if (!regex.test(token)) {
-          log(
-            `warning: token "${token}" fails authorizer ${authorizer.logicalId}'s identity validation expression`,
-          )
-        }
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
+      if (resource.Type !== 'AWS::SSM::Parameter') continue
+      const value = resolver.resolve(resource.Properties?.Value)
+      const type = resolver.resolve(resource.Properties?.Type)
+      if (typeof value === 'string') {
+        ssm.put(resolver.physicalId(logicalId), value, type === 'StringList' ? 'StringList' : 'String')
       }
     }
   }
-  for (const fn of model.functions.values()) {
-    const served = [...authorizerFunctionIds].includes(fn.logicalId) || isIntegration(model, fn.logicalId)
-    if (!served) continue
-    if (!fn.runtime.startsWith('nodejs'))
-      model.warnings.push(`${fn.logicalId}: runtime ${fn.runtime} cannot run locally`)
-    if (!fn.codeDir) model.warnings.push(`${fn.logicalId}: no bundled asset found in the cloud assembly`)
+  const warn = (model: ApiModel) => {
+    for (const warning of wiring.checkTokens?.(model, tokens) ?? []) log(`warning: ${warning}`)
+    for (const api of model.apis) {
+      for (const authorizer of api.authorizers.values()) {
+        if (!authorizer.validationExpression) continue
+        const regex = new RegExp(`^(?:${authorizer.validationExpression})$`)
+        for (const token of tokens) {
+          if (!regex.test(token)) {
+            log(
+              `warning: token "${token}" fails authorizer ${authorizer.logicalId}'s identity validation expression`,
+            )
+          }
+        }
+      }
+    }
+    for (const fn of model.functions.values()) {
+      const served = authorizerFunctionIds.has(fn.logicalId) || isIntegration(model, fn.logicalId)
+      if (!served) continue
+      if (!fn.runtime.startsWith('nodejs'))
+        model.warnings.push(`${fn.logicalId}: runtime ${fn.runtime} cannot run locally`)
+      if (!fn.codeDir) model.warnings.push(`${fn.logicalId}: no bundled asset found in the cloud assembly`)
+    }
+    for (const warning of model.warnings) log(`warning: ${warning}`)
   }
-  for (const warning of model.warnings) log(`warning: ${warning}`)
+  prepare(current)
+
+  /** The function's pool no longer serves: what runs there finishes, new invocations go to a new pool. */
+  const retirePool = (logicalId: string) => {
+    const pool = pools.get(logicalId)
+    if (!pool) return
+    pools.delete(logicalId)
+    retiring.add(pool)
+    void pool.retire().finally(() => retiring.delete(pool))
+    if (authorizerFunctionIds.has(logicalId)) api.flushAuthorizerCaches()
+  }
+
+  const replaceCode = (logicalId: string, codeDir: string) => {
+    const fn = model.functions.get(logicalId)
+    if (!fn) throw new Error(`no function ${logicalId} in stack ${model.stackName}`)
+    replacedCode.set(logicalId, {
+      codeDir,
+      synthesized: replacedCode.get(logicalId)?.synthesized ?? fn.codeDir,
+    })
+    model.functions.set(logicalId, { ...fn, codeDir })
+    retirePool(logicalId)
+  }
+
+  const reload = (assemblyDir: string): ReloadReport => {
+    const next = modelOf(loadStack(assemblyDir, options.stackName ?? current.stack.stackName))
+    if (!wantsRedis && hasCache(next.stack.template))
+      log('warning: the stack now has an ElastiCache cache: restart to get a local Redis for it')
+    const replacedFunctions: string[] = []
+    for (const [logicalId, served] of current.model.functions) {
+      const after = next.model.functions.get(logicalId)
+      const code = replacedCode.get(logicalId)
+      const before = code ? { ...served, codeDir: code.synthesized } : served
+      if (after && sameDefinition(after, before)) {
+        if (code) next.model.functions.set(logicalId, { ...after, codeDir: code.codeDir })
+        continue
+      }
+      replacedCode.delete(logicalId)
+      if (pools.has(logicalId)) replacedFunctions.push(logicalId)
+      retirePool(logicalId)
+    }
+    const routesBefore = routesOf(current.model)
+    const routesAfter = routesOf(next.model)
+    current = next
+    model = next.model
+    prepare(next)
+    api.reload(model)
+    return {
+      replacedFunctions,
+      addedRoutes: [...routesAfter].filter((route) => !routesBefore.has(route)),
+      removedRoutes: [...routesBefore].filter((route) => !routesAfter.has(route)),
+    }
+  }
 
   api.open()
   let stopped: Promise<void> | undefined
@@ -386,20 +478,31 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     origin: `http://${host}:${port}`,
     port,
     region: identity.region,
-    stages: api.stageNames,
+    get stages() {
+      return api.stageNames
+    },
     tokens,
     redisUrl: cache ? undefined : redis?.url,
     cache,
     ssm,
     apiGateway,
-    outputs: resolveOutputs(stack.template, resolver),
-    model,
+    get outputs() {
+      return resolveOutputs(current.stack.template, current.resolver)
+    },
+    get model() {
+      return model
+    },
     api,
     pools,
     authorizerFunctions: () => [...authorizerFunctionIds],
+    replaceCode,
+    reload,
     stop: () => {
       stopped ??= stop()
       return stopped
+    },
+    get stopped() {
+      return stopped !== undefined
     },
   }
 }
@@ -415,6 +518,40 @@ function resolveOutputs(template: CfnTemplate, resolver: IntrinsicResolver): Rec
     }
   }
   return outputs
+}
+
+/** Same settings and same asset: asset directories are named by the hash of their content, wherever they are. */
+function sameDefinition(a: FunctionModel, b: FunctionModel): boolean {
+  const asset = (fn: FunctionModel) => (fn.codeDir === undefined ? undefined : basename(fn.codeDir))
+  return JSON.stringify({ ...a, codeDir: asset(a) }) === JSON.stringify({ ...b, codeDir: asset(b) })
+}
+
+function authorizerFunctionsOf(model: ApiModel): Set<string> {
+  const ids = new Set<string>()
+  for (const api of model.apis) {
+    for (const authorizer of api.authorizers.values()) {
+      if (authorizer.functionLogicalId) ids.add(authorizer.functionLogicalId)
+    }
+  }
+  return ids
+}
+
+/** `GET /v1/notes/{id}` for every method of every stage, to tell what a reload added or removed. */
+function routesOf(model: ApiModel): Set<string> {
+  const routes = new Set<string>()
+  for (const api of model.apis) {
+    const nodes = [api.root]
+    for (let node = nodes.pop(); node; node = nodes.pop()) {
+      for (const stage of api.stages) {
+        for (const method of node.methods.keys())
+          routes.add(`${method} /${stage.name}${node.path === '/' ? '' : node.path}`)
+      }
+      nodes.push(...node.literal.values())
+      if (node.param) nodes.push(node.param.node)
+      if (node.greedy) nodes.push(node.greedy.node)
+    }
+  }
+  return routes
 }
 
 function isIntegration(model: ApiModel, logicalId: string): boolean {

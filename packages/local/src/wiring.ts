@@ -40,6 +40,26 @@ export interface SeededParameter {
   readonly type: 'String' | 'StringList' | 'SecureString'
 }
 
+/**
+ * Where a function's code comes from, so that `--watch` can rebuild that function alone when its sources change
+ * (docs/local.md, "Watch mode"). The cloud assembly holds only the built asset, not how it was built: the application says.
+ */
+export type FunctionSource =
+  | {
+      /** A bundle esbuild builds from `entry` with `options`: what a NodejsFunction's `entry` and `bundling` say. */
+      readonly kind: 'esbuild'
+      /** Absolute path of the entry point. */
+      readonly entry: string
+      /** Options for `esbuild.build` (bundle, format, target, minify, sourcemap...), minus entry and output. */
+      readonly options?: Readonly<Record<string, unknown>>
+    }
+  | {
+      /** The asset is this directory as is (`Code.fromAsset(dir)` without bundling). */
+      readonly kind: 'directory'
+      /** Absolute path of the directory. */
+      readonly path: string
+    }
+
 export interface LocalWiring {
   /**
    * Variables a function gets on top of (or instead of) its template environment; `null` removes one. Called
@@ -50,4 +70,9 @@ export interface LocalWiring {
   parameters?(model: ApiModel, tokens: readonly string[]): SeededParameter[]
   /** Warnings about the tokens (e.g. one a function would refuse), printed before serving. */
   checkTokens?(model: ApiModel, tokens: readonly string[]): string[]
+  /**
+   * For `--watch`: where the function's code comes from (its `cdkPath` says which function it is), or
+   * `undefined` for a function whose code is rebuilt only by a new `cdk synth`.
+   */
+  functionSource?(fn: FunctionModel): FunctionSource | undefined
 }

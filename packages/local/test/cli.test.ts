@@ -371,3 +371,82 @@ describe('synth cache (an app declaring its synth inputs)', () => {
     }
   }, 180_000)
 })
+
+describe('--watch (an app declaring its synth inputs, a function with a directory source)', () => {
+  it('rebuilds the function on a save, re-synthesizes on a stack change, and prints a failed synth', async () => {
+    mkdirSync(scratchRoot, { recursive: true })
+    const appDir = mkdtempSync(join(scratchRoot, 'watched-app-'))
+    mkdirSync(join(appDir, 'src'))
+    writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const version = 1\n')
+    writeFileSync(join(appDir, 'cdk.json'), JSON.stringify({ app: 'node synth.mjs' }))
+    writeFileSync(
+      join(appDir, 'synth.mjs'),
+      "import { appendFileSync, cpSync, readFileSync } from 'node:fs'\n" +
+        "if (readFileSync('src/stack.mjs', 'utf8').includes('broken')) {\n" +
+        "  console.error('Error: the stack does not synthesize'); process.exit(1)\n}\n" +
+        'cpSync(process.env.FIXTURE_ASSEMBLY, process.env.CDK_OUTDIR, { recursive: true })\n' +
+        "appendFileSync('synth-count', 'synth\\n')\n",
+    )
+    // The echo function's code is the directory echo/ (as with Code.fromAsset), named by a wiring module.
+    const echoDir = join(appDir, 'echo')
+    mkdirSync(echoDir)
+    const echoSource = readFileSync(
+      fileURLToPath(new URL('./fixtures/echo/index.mjs', import.meta.url)),
+      'utf8',
+    )
+    writeFileSync(join(echoDir, 'index.mjs'), echoSource)
+    const wiringModule = join(appDir, 'wiring.mjs')
+    writeFileSync(
+      wiringModule,
+      `import { wiring as fixture } from ${JSON.stringify(fixtureWiring)}\n` +
+        'export const wiring = {\n  ...fixture,\n' +
+        `  functionSource: (fn) => fn.logicalId === 'EchoFn' ? { kind: 'directory', path: ${JSON.stringify(echoDir)} } : undefined,\n};\n`,
+    )
+    const synths = () => readFileSync(join(appDir, 'synth-count'), 'utf8').split('\n').filter(Boolean).length
+    const started = spawnCli(
+      [synthCacheScript, appDir, '--wiring', wiringModule, '--quiet-functions', '--port', '0', '--watch'],
+      { FIXTURE_ASSEMBLY: assembly.dir },
+    )
+    try {
+      await waitFor(
+        started,
+        'Watching the sources of 1 function, and the stack (a change re-synthesizes).',
+        60_000,
+      )
+      const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(started.output())?.[1] as string
+      const loadedAt = async () => {
+        const res = await call(origin, 'GET', '/prod/open')
+        expect(res.status).toBe(200)
+        return (res.json() as { loadedAt: number }).loadedAt
+      }
+      expect(await loadedAt()).toBeGreaterThan(0)
+
+      writeFileSync(
+        join(echoDir, 'index.mjs'),
+        echoSource.replace('const loadedAt = Date.now()', 'const loadedAt = -1'),
+      )
+      await waitFor(started, 'watch: EchoFn rebuilt in')
+      expect(await loadedAt()).toBe(-1)
+
+      writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const version = 2\n')
+      await waitFor(started, 'watch: stack reloaded in', 60_000)
+      expect(started.output()).toContain('watch: src/stack.mjs changed: synthesizing the stack again')
+      expect(synths()).toBe(2)
+      // The function's definition did not change: its rebuilt code keeps serving, warm.
+      expect(await loadedAt()).toBe(-1)
+
+      writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const broken = true\n')
+      await waitFor(
+        started,
+        'the stack did not synthesize; the previous routes and code keep serving',
+        60_000,
+      )
+      expect(started.output()).toContain('Error: the stack does not synthesize')
+      expect(await loadedAt()).toBe(-1)
+    } finally {
+      started.child.kill('SIGTERM')
+      expect(await started.exited).toBe(0)
+      rmSync(appDir, { recursive: true, force: true })
+    }
+  }, 180_000)
+})

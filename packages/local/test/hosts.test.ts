@@ -32,6 +32,7 @@ function envPool(isolation: Isolation, logFormat: 'Text' | 'JSON') {
   const pool = new LambdaPool(
     {
       logicalId: 'EnvFn',
+      cdkPath: undefined,
       name: 'Stack-EnvFn',
       arn: 'arn:aws:lambda:us-east-1:123456789012:function:Stack-EnvFn',
       runtime: 'nodejs22.x',

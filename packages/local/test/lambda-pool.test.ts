@@ -22,6 +22,7 @@ const codeDir = fileURLToPath(new URL('./fixtures/pool', import.meta.url))
 function functionModel(handler: string, timeoutSeconds = 3): FunctionModel {
   return {
     logicalId: 'FaultyFn',
+    cdkPath: undefined,
     name: 'Stack-FaultyFn',
     arn: 'arn:aws:lambda:us-east-1:123456789012:function:Stack-FaultyFn',
     runtime: 'nodejs22.x',

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs'
 import { BlocksApi } from './blocks-api.js'
 import { Cache, cacheReplicas } from './cache.js'
 import { resolveDurableWrites } from './durable-writes.js'
-import { handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
+import { HANDLER_CONSTRUCT_IDS, handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
 import { authorizerEnvironment, blocksEnvironment } from './handler-environment.js'
 import { Monitoring } from './monitoring/monitoring.js'
 import { type MonitoringOptions, resolveMonitoringOptions } from './monitoring/monitoring-options.js'
@@ -145,7 +145,7 @@ export class CubewalkStack extends Stack {
 
     const corsAllowOrigins = props.corsAllowOrigins ?? ['*']
     const blocksTimeout = Duration.seconds(10)
-    this.blocks = new NodeFunction(this, 'Blocks', {
+    this.blocks = new NodeFunction(this, HANDLER_CONSTRUCT_IDS.blocks, {
       entry: handlerEntryPoint('blocks'),
       description: 'cubewalk blocks API (world chunks in Valkey)',
       memorySize: 512,
@@ -163,7 +163,7 @@ export class CubewalkStack extends Stack {
     })
     this.cache.grantConnect(this.blocks.role)
 
-    this.authorizer = new NodeFunction(this, 'Authorizer', {
+    this.authorizer = new NodeFunction(this, HANDLER_CONSTRUCT_IDS.authorizer, {
       entry: handlerEntryPoint('authorizer'),
       description: 'cubewalk TOKEN authorizer (tokens from SSM)',
       memorySize: 256,

@@ -10,6 +10,12 @@ export const handlerBundlingModule = '@cubewalk/handlers/bundling'
 
 export type HandlerName = 'authorizer' | 'blocks'
 
+/** The id of each handler's NodeFunction in CubewalkStack; `npm start --watch` finds the functions by it. */
+export const HANDLER_CONSTRUCT_IDS: Readonly<Record<HandlerName, string>> = {
+  blocks: 'Blocks',
+  authorizer: 'Authorizer',
+}
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -21,16 +27,19 @@ const loadModule = (): Record<string, unknown> => {
   return loaded
 }
 
-/** The shared esbuild options, mapped to NodejsFunction's. */
-export const loadHandlerBundling = (): BundlingOptions => {
+/** The shared esbuild options, as passed to `esbuild.build`. */
+export const handlerEsbuildOptions = (): Readonly<Record<string, unknown>> => {
   const options = loadModule().esbuildOptions
   if (!isRecord(options)) {
     throw new Error(
       `${handlerBundlingModule} must export esbuildOptions, the options object passed to esbuild.build`,
     )
   }
-  return esbuildToBundlingOptions(options)
+  return options
 }
+
+/** The shared esbuild options, mapped to NodejsFunction's. */
+export const loadHandlerBundling = (): BundlingOptions => esbuildToBundlingOptions(handlerEsbuildOptions())
 
 /** The absolute path of a handler's entry point (it exports `handler`), as the handlers package declares it. */
 export const handlerEntryPoint = (name: HandlerName): string => {

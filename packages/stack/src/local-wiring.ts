@@ -6,7 +6,19 @@
 // names come from the handlers' own contract (@cubewalk/handlers/config) and the stack's IAM auth variables.
 
 import { ENV } from '@cubewalk/handlers/config'
-import type { FunctionModel, LocalServices, LocalWiring, SeededParameter } from '@cubewalk/local'
+import type {
+  FunctionModel,
+  FunctionSource,
+  LocalServices,
+  LocalWiring,
+  SeededParameter,
+} from '@cubewalk/local'
+import {
+  HANDLER_CONSTRUCT_IDS,
+  type HandlerName,
+  handlerEntryPoint,
+  handlerEsbuildOptions,
+} from './handler-bundling.js'
 import { DURABLE_WRITES_ENV, IAM_AUTH_ENV } from './handler-environment.js'
 
 /** The variables a function gets on top of (or instead of) its template environment; `null` removes one. */
@@ -50,6 +62,21 @@ export function localEnvironmentOverrides(
   return overrides
 }
 
+/**
+ * For `--watch`: a handler's function (`<stack>/Blocks/Function/Resource`) is rebuilt from the handler's entry with
+ * the options NodejsFunction bundled it with (@cubewalk/handlers/bundling), so the rebuilt bundle is the synthesized
+ * one's equal. Other functions (the tokens parameter's provider) change only with a new synth.
+ */
+export function handlerSource(fn: FunctionModel): FunctionSource | undefined {
+  const [, id, child, resource, ...rest] = fn.cdkPath?.split('/') ?? []
+  if (child !== 'Function' || resource !== 'Resource' || rest.length > 0) return undefined
+  const name = (Object.keys(HANDLER_CONSTRUCT_IDS) as HandlerName[]).find(
+    (handler) => HANDLER_CONSTRUCT_IDS[handler] === id,
+  )
+  if (!name) return undefined
+  return { kind: 'esbuild', entry: handlerEntryPoint(name), options: handlerEsbuildOptions() }
+}
+
 /** The SSM parameter names a function reads its tokens from (served locally with the local tokens). */
 export function tokensParameterOf(fn: FunctionModel): string | undefined {
   return fn.environment[ENV.tokensParameterName]
@@ -72,6 +99,7 @@ export function tokensParameterValue(tokens: readonly string[]): string {
 /** cubewalk's wiring, handed to @cubewalk/local by `npm start` (bin/start.mjs) and the stack's tests. */
 export const cubewalkWiring: LocalWiring = {
   environment: localEnvironmentOverrides,
+  functionSource: handlerSource,
   parameters(model, tokens) {
     const seeded: SeededParameter[] = []
     for (const fn of model.functions.values()) {

@@ -23,6 +23,7 @@ import { DEBUG_TIMEOUT_MS, INIT_TIMEOUT_MS, type Isolation } from '../lambda/lam
 import { DEFAULT_PORT, DEFAULT_TOKEN, type Runner, startRunner } from '../runner.js'
 import { RedisServerMissingError } from '../services/redis-server.js'
 import { CloudAssemblyError } from '../template/cloud-assembly.js'
+import { startWatch, type Watch } from '../watch/watch.js'
 import type { LocalWiring } from '../wiring.js'
 import { describeCache } from './cache-description.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
@@ -87,6 +88,8 @@ Options (environment variable in brackets):
   --identity <json>    the mock identity, '{"principalId":"alice","context":{"tier":"gold"}}' (implies
                        --no-authorizer)
   --identity-file <f>  the same, from a JSON file (implies --no-authorizer)
+  --watch              rebuild a function when its sources change (next request: a cold start of the new code),
+                       re-synthesize and reload the routes when the stack's sources change
   --quiet-functions    hide the functions' own console output
   --report-all         print a REPORT line for every invocation, not only cold starts
   --inspect[=[host:]port]
@@ -326,15 +329,14 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
           .filter(Boolean)
 
   let assemblyDir = values.assembly ?? env.CUBEWALK_ASSEMBLY
+  // The app's declared inputs describe its own CDK app: another --app-dir synthesizes every time.
+  const synthInputs = values['app-dir'] === undefined ? app.synthInputs : undefined
+  const synthesizes = !assemblyDir && !values['no-synth']
   try {
     await ensurePortFree(values.host ?? '127.0.0.1', port)
     if (assemblyDir) assemblyDir = resolve(assemblyDir)
     else if (values['no-synth']) assemblyDir = join(stackDir, 'cdk.out')
-    else {
-      // The app's declared inputs describe its own CDK app: another --app-dir synthesizes every time.
-      const inputs = values['app-dir'] === undefined ? app.synthInputs : undefined
-      assemblyDir = await synthOrReuse(stackDir, inputs, values['force-synth'] === true)
-    }
+    else assemblyDir = await synthOrReuse(stackDir, synthInputs, values['force-synth'] === true)
   } catch (error) {
     if (error instanceof PortInUseError) return fail(portInUseMessage(error.port, command, app))
     return fail((error as Error).message)
@@ -391,6 +393,9 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name, debug)}\n`)
   if (mockIdentity) process.stdout.write(`${authorizerBypassWarning(mockIdentity)}\n\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
+  const watch = values.watch
+    ? startSourceWatch(runner, wiring, synthesizes ? { stackDir, synthInputs } : undefined)
+    : undefined
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false
@@ -404,7 +409,8 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       out.flush()
       process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
       removeRunnerState(servedAssembly)
-      Promise.all([watchdog?.stop(), runner.stop()])
+      // The watch's builds go once the runner no longer serves them.
+      Promise.all([watchdog?.stop(), runner.stop().then(() => watch?.close())])
         .finally(() => {
           if (openedInspector) closeInspector()
         })
@@ -436,6 +442,40 @@ function debuggerLines(url: string, isolation: Isolation): string[] {
     )
   }
   return lines
+}
+
+/**
+ * `--watch`: functions rebuild from the sources the wiring names; the stack re-synthesizes when what its synth
+ * reads changes (the declared inputs, else the CDK app directory). Serving a given assembly, only functions rebuild.
+ */
+function startSourceWatch(
+  runner: Runner,
+  wiring: LocalWiring | undefined,
+  synth: { stackDir: string; synthInputs: SynthInputs | undefined } | undefined,
+): Watch {
+  const stackPaths = synth
+    ? (synth.synthInputs?.paths.map((path) => resolve(synth.stackDir, path)) ?? [synth.stackDir])
+    : []
+  const watch = startWatch({
+    runner,
+    ...(wiring ? { wiring } : {}),
+    stackPaths,
+    ...(synth
+      ? {
+          resynthesize: () => synthOrReuse(synth.stackDir, synth.synthInputs, false),
+          appDir: synth.stackDir,
+        }
+      : {}),
+    log: (line) => process.stderr.write(`${line}\n`),
+  })
+  void watch.ready.then(() => {
+    const functions = [...runner.model.functions.values()].filter((fn) => wiring?.functionSource?.(fn))
+    process.stderr.write(
+      `Watching the sources of ${functions.length} function${functions.length === 1 ? '' : 's'}` +
+        `${synth ? ', and the stack (a change re-synthesizes).' : ' (serving a given assembly: the stack is not re-synthesized).'}\n`,
+    )
+  })
+  return watch
 }
 
 /** Printed after the banner, where it is seen: requests that would be refused on AWS are allowed here. */
@@ -486,6 +526,7 @@ function parse(argv: string[]) {
       identity: { type: 'string' },
       'identity-file': { type: 'string' },
       'quiet-functions': { type: 'boolean' },
+      watch: { type: 'boolean' },
       'report-all': { type: 'boolean' },
       inspect: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -120,34 +120,13 @@ export class LocalApi {
   private markReady: () => void = () => {}
   private readonly deadlines = new Deadlines()
   private readonly permissionCache = new Map<string, boolean>()
-  private readonly options: LocalApiOptions
+  private options: LocalApiOptions
   /** Answers decided during this event-loop turn, written together at its end (see send). */
   private outgoing: OutgoingResponse[] = []
 
   constructor(options: LocalApiOptions) {
     this.options = options
-    const { model, identity } = options
-    for (const api of model.apis) {
-      const apiArn = `arn:${identity.partition}:execute-api:${identity.region}:${identity.accountId}:${api.apiId}`
-      const authorizers = new Map<string, LocalAuthorizer>()
-      for (const [logicalId, authorizer] of api.authorizers) {
-        authorizers.set(
-          logicalId,
-          new LocalAuthorizer(authorizer, {
-            apiArn,
-            poolFor: options.poolFor,
-            functionName: (id) => model.functions.get(id)?.name,
-            permissions: model.permissions,
-            ...(options.now ? { now: options.now } : {}),
-          }),
-        )
-      }
-      for (const stage of api.stages) {
-        // Two APIs with the same stage name cannot share one local origin; the first one wins.
-        if (!this.stages.has(stage.name))
-          this.stages.set(stage.name, { api, stage, authorizers, arnPrefix: apiArn })
-      }
-    }
+    this.bindStages(options.model)
     this.ready = new Promise((resolve) => {
       this.markReady = resolve
     })
@@ -192,6 +171,42 @@ export class LocalApi {
   open(): void {
     this.isReady = true
     this.markReady()
+  }
+
+  /**
+   * Serves another model of the API (a new synthesis, `--watch`): routes, authorizers (their caches start empty,
+   * as after a deployment), permissions. A request already past routing finishes with the model it started on.
+   */
+  reload(model: ApiModel): void {
+    this.options = { ...this.options, model }
+    this.stages.clear()
+    this.permissionCache.clear()
+    this.bindStages(model)
+  }
+
+  private bindStages(model: ApiModel): void {
+    const { identity } = this.options
+    for (const api of model.apis) {
+      const apiArn = `arn:${identity.partition}:execute-api:${identity.region}:${identity.accountId}:${api.apiId}`
+      const authorizers = new Map<string, LocalAuthorizer>()
+      for (const [logicalId, authorizer] of api.authorizers) {
+        authorizers.set(
+          logicalId,
+          new LocalAuthorizer(authorizer, {
+            apiArn,
+            poolFor: this.options.poolFor,
+            functionName: (id) => model.functions.get(id)?.name,
+            permissions: model.permissions,
+            ...(this.options.now ? { now: this.options.now } : {}),
+          }),
+        )
+      }
+      for (const stage of api.stages) {
+        // Two APIs with the same stage name cannot share one local origin; the first one wins.
+        if (!this.stages.has(stage.name))
+          this.stages.set(stage.name, { api, stage, authorizers, arnPrefix: apiArn })
+      }
+    }
   }
 
   get stageNames(): string[] {

@@ -165,6 +165,8 @@ export class LambdaPool {
   private invocationSerial = 0
   private nonce = 0
   private closed = false
+  /** Set by {@link retire}: called once nothing runs or waits any more. */
+  private onDrained: (() => void) | undefined
   /** Makes module URLs unique per pool: several runners may share one thread (tests). */
   private readonly poolKey = randomUUID().slice(0, 8)
   private readonly deadlines = new Deadlines()
@@ -231,6 +233,25 @@ export class LambdaPool {
     for (const pending of this.queue.splice(0)) pending.reject(new Error('runner is shutting down'))
     const host = this.host
     if (host) await this.killHost(host, 'runner is shutting down')
+  }
+
+  /**
+   * For a code swap (`--watch`): invocations already running or waiting finish on this code, then the pool
+   * closes. The caller stops handing it new invocations first.
+   */
+  retire(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.onDrained = resolve
+      this.closeIfDrained()
+    }).then(() => this.close())
+  }
+
+  private closeIfDrained(): void {
+    if (this.onDrained && this.queue.length === 0 && this.idle.length === this.all.size) {
+      const drained = this.onDrained
+      this.onDrained = undefined
+      drained()
+    }
   }
 
   private async dispatch(
@@ -340,6 +361,7 @@ export class LambdaPool {
   private release(instance: Instance): void {
     if (this.closed) return
     if (!this.handOver(instance)) this.idle.push(instance)
+    if (this.onDrained) this.closeIfDrained()
   }
 
   /** After an instance is gone, whoever still waits gets a fresh one. */
@@ -546,6 +568,7 @@ export class LambdaPool {
     this.all.delete(instance)
     const index = this.idle.indexOf(instance)
     if (index >= 0) this.idle.splice(index, 1)
+    if (this.onDrained) queueMicrotask(() => this.closeIfDrained())
   }
 
   /** Throws one environment away; its module instance is never used again. */

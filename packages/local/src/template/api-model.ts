@@ -22,6 +22,8 @@ export interface FunctionModel {
   environment: Record<string, string>
   logFormat: 'Text' | 'JSON'
   logGroup: string
+  /** The construct path CDK records (`aws:cdk:path`, e.g. `MyStack/Orders/Resource`): which function this is. */
+  cdkPath: string | undefined
 }
 
 export interface ProxyIntegration {
@@ -206,6 +208,10 @@ function buildFunction(
     environment,
     logFormat: logging.LogFormat === 'JSON' ? 'JSON' : 'Text',
     logGroup: typeof logging.LogGroup === 'string' ? logging.LogGroup : `/aws/lambda/${name}`,
+    cdkPath:
+      typeof resource.Metadata?.['aws:cdk:path'] === 'string'
+        ? resource.Metadata['aws:cdk:path']
+        : stack.constructPaths.get(logicalId),
   }
 }
 

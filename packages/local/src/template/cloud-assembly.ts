@@ -7,6 +7,9 @@ import { type CfnTemplate, isRecord, type StackArtifact } from './template-types
 
 interface ManifestArtifact {
   type?: string
+  /** Construct path -> metadata entries; or in `additionalMetadataFile`. */
+  metadata?: Record<string, unknown>
+  additionalMetadataFile?: string
   /** `aws://<account>/<region>`, with `unknown-account` / `unknown-region` for an environment-agnostic stack. */
   environment?: string
   properties?: Record<string, unknown>
@@ -68,6 +71,28 @@ function environmentOf(artifact: ManifestArtifact): StackArtifact['environment']
   }
 }
 
+/**
+ * Which construct each resource comes from: CDK records `aws:cdk:logicalId` entries per construct path in the
+ * manifest (or the stack's metadata file), with or without path metadata in the template.
+ */
+function constructPathsOf(dir: string, artifact: ManifestArtifact): Map<string, string> {
+  const paths = new Map<string, string>()
+  let metadata: unknown = artifact.metadata
+  if (artifact.additionalMetadataFile) {
+    const file = join(dir, artifact.additionalMetadataFile)
+    if (existsSync(file)) metadata = readJson(file)
+  }
+  if (!isRecord(metadata)) return paths
+  for (const [path, entries] of Object.entries(metadata)) {
+    if (!Array.isArray(entries)) continue
+    for (const entry of entries) {
+      if (isRecord(entry) && entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string')
+        paths.set(entry.data, path.replace(/^\//, ''))
+    }
+  }
+  return paths
+}
+
 /** Every stack of the assembly, nested assemblies (CDK stages) included. */
 export function listStacks(assemblyDir: string): StackArtifact[] {
   const dir = resolve(assemblyDir)
@@ -95,6 +120,7 @@ export function listStacks(assemblyDir: string): StackArtifact[] {
       template,
       fileAssets,
       environment: environmentOf(artifact),
+      constructPaths: constructPathsOf(dir, artifact),
     })
   }
   return stacks

@@ -32,6 +32,8 @@ export interface StackArtifact {
   fileAssets: Map<string, string>
   /** The account and region the stack was synthesized for, when concrete (`env` set in the app). */
   environment: { accountId?: string; region?: string }
+  /** Logical id -> construct path (`MyStack/Orders/Resource`), from the artifact's `aws:cdk:logicalId` metadata. */
+  constructPaths: Map<string, string>
 }
 
 /** The fake account identity the local API lives in; real ARNs keep their shape. */
