@@ -10,8 +10,8 @@ export default {
   // Line ranges: only the module-level constants of each file.
   mutate: [
     'src/redis-pool/errors.ts:1-56',
-    'src/redis-pool/options.ts:82-114',
-    'src/json-response.ts:62-78',
+    'src/redis-pool/options.ts:82-116',
+    'src/json-response.ts:62-79',
     'src/token-authorizer.ts:57-70',
     'src/token-authorizer/authorizer-context.ts:10-10',
     'src/token-authorizer/stage-wide-resource.ts:6-9',

@@ -74,6 +74,26 @@ describe('pool connector', () => {
     expect(lastCause()).toMatchObject({ name: 'ReplyError', message: expect.stringMatching(/^WRONGPASS /) })
   })
 
+  it('a server that closes the connection during AUTH: 503, the cause says the connection closed', async () => {
+    fake = createServer((socket) => {
+      socket.once('data', () => socket.destroy())
+    })
+    await new Promise<void>((resolve) => fake?.listen(0, '127.0.0.1', resolve))
+    const address = fake.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    const invoke = lambdaWith(
+      redisPool({ host: '127.0.0.1', port, disablePrefetch: true, password: async () => password }),
+      ping,
+    )
+    expect(await invoke()).toMatchObject({ statusCode: 503 })
+    const causes: string[] = []
+    for (let cause = lastCause(); typeof cause === 'object' && cause !== null; ) {
+      causes.push(String((cause as { message?: unknown }).message))
+      cause = (cause as { cause?: unknown }).cause
+    }
+    expect(causes).toContain('Connection is closed.')
+  })
+
   it('connects with the IP family given through redisOptions', async () => {
     const invoke = lambdaWith(
       redisPool({
