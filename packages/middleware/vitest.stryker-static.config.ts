@@ -18,6 +18,7 @@ export default defineConfig({
       'test/json-response.test.ts',
       'test/token-authorizer.test.ts',
       'test/token-authorizer-unicode.test.ts',
+      'test/token-authorizer-arn.test.ts',
       'test/powertools-idempotency.test.ts',
       'test/elasticache-iam.test.ts',
       'test/redis-pool.test.ts',
