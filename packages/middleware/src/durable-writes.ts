@@ -42,6 +42,7 @@ export interface DurableWrites {
   begin(client: Redis | Cluster, context?: RemainingTime): PendingWrites
 }
 
+// Stryker disable next-line BooleanLiteral: optionKeys reads only the keys (`true` is for the compiler).
 const knownOptions = optionKeys<DurableWritesOptions>({ replicas: true, timeout: true, timeoutMargin: true })
 
 // How much later than its timeout a WAIT may be answered: Redis/Valkey time blocked clients out on their cron,

@@ -69,6 +69,7 @@ const defaults: Required<JsonResponseOptions> = {
   headers: {},
 }
 
+// Stryker disable next-line BooleanLiteral: optionKeys reads only the keys (`true` is for the compiler).
 const knownOptions = optionKeys<JsonResponseOptions>({ logger: true, headers: true })
 
 // RFC 9110 token; header values must not smuggle a line break into the response.

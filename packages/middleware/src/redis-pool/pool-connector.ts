@@ -27,6 +27,8 @@ interface ConnectorOptions {
 
 const closedMessage = 'Connection is closed.'
 
+const ignoreError = (): void => {}
+
 class ConnectTimeoutError extends Error {
   readonly code = 'ETIMEDOUT'
   constructor(ms: number) {
@@ -173,6 +175,10 @@ export const poolConnector = (
         // Gave up (timeout) or disconnect() was called while the provider ran: open no socket at all.
         if (state.timedOut || !this.connecting) return
         const stream = tls ? tlsModule().connect({ ...target, ...tls }) : net().connect(target)
+        // ioredis listens for a stream's first 'error' only (`once`), and a TLS socket can emit a second one (the
+        // peer's alert after a reset): unheard, that would be an uncaught exception, which ends a Lambda. The
+        // first error still reaches ioredis (or the steps below), and 'close' follows either way.
+        stream.on('error', ignoreError)
         state.stream = stream
         this.stream = stream
         await connected(stream, tls !== undefined)
