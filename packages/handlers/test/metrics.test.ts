@@ -103,6 +103,31 @@ describe('authorizer metrics', () => {
     for (const token of [tokens.alice, unknownToken]) expect(lines.join('\n')).not.toContain(token)
   })
 
+  it('a token revoked since the cached read is refused after a fresh read, counted as UnknownToken', async () => {
+    const handler = createAuthorizer(
+      readAuthorizerConfig({ TOKENS_PARAMETER_NAME: parameterName, ...metricsEnv }),
+      { cacheKey: `cubewalk-metrics-test-${++cacheKeys}`, revalidateAfterMs: 0 },
+    ) as unknown as Authorizer
+    await expect(handler(tokenEvent(tokens.alice), lambdaContext())).resolves.toMatchObject({
+      principalId: 'alice',
+    })
+    ssm.reset()
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [
+        { Name: parameterName, Type: 'SecureString', Value: JSON.stringify({ other: unknownToken }) },
+      ],
+      InvalidParameters: [],
+    })
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const lines = stdoutLines()
+    await expect(handler(tokenEvent(tokens.alice), lambdaContext())).rejects.toThrow('Unauthorized')
+    vi.restoreAllMocks()
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ Reason: 'UnknownToken', TokenRefusals: 1 }),
+    ])
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(1)
+  })
+
   it('a failed parameter read is TokensUnavailable', async () => {
     ssm.reset()
     ssm
