@@ -75,16 +75,17 @@ const maxMetricsPerDirective = 100
 const maxValuesPerMetric = 100
 const maxDimensions = 30
 const maxNameLength = 255
+// The specification's JSON schema allows dimension references (names) of at most 250 characters.
+const maxDimensionNameLength = 250
 const maxDimensionValueLength = 1024
 
 const knownOptions = optionKeys<EmfMetricsOptions>({ namespace: true, dimensions: true, write: true })
 const units: ReadonlySet<string> = new Set(cloudWatchUnits)
 
-const checkName = (kind: string, name: unknown): string => {
-  if (typeof name !== 'string' || name.length === 0 || name.length > maxNameLength || name === '_aws') {
-    throw new MetricsConfigError(
-      `${kind} name must be a string of 1 to ${maxNameLength} characters other than _aws`,
-    )
+const checkName = (kind: 'metric' | 'dimension', name: unknown): string => {
+  const max = kind === 'metric' ? maxNameLength : maxDimensionNameLength
+  if (typeof name !== 'string' || name.length === 0 || name.length > max || name === '_aws') {
+    throw new MetricsConfigError(`${kind} name must be a string of 1 to ${max} characters other than _aws`)
   }
   return name
 }

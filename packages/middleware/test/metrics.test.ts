@@ -127,6 +127,10 @@ describe('emfMetrics', () => {
     [{ namespace: 'Cubewalk', dimensions: { ApiId: 5 } }, /dimension ApiId/],
     [{ namespace: 'Cubewalk', dimensions: { _aws: 'x' } }, /_aws/],
     [
+      { namespace: 'Cubewalk', dimensions: { ['d'.repeat(251)]: 'x' } },
+      /dimension name must be a string of 1 to 250/,
+    ],
+    [
       {
         namespace: 'Cubewalk',
         dimensions: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`D${i}`, 'v'])),

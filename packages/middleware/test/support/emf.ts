@@ -42,7 +42,10 @@ export const expectEmf = (line: string): EmfLine => {
       expect(Array.isArray(set), 'a dimension set is an array').toBe(true)
       expect(set.length).toBeLessThanOrEqual(30)
       for (const name of set) {
-        expect(isString(name), 'dimension names are strings').toBe(true)
+        expect(
+          isString(name) && name.length >= 1 && name.length <= 250,
+          'dimension names: 1 to 250 characters',
+        ).toBe(true)
         const value = root[name as string]
         expect(
           isString(value) && value.trim() !== '' && value.length <= 1024,
