@@ -42,6 +42,13 @@ export const ENV = {
   redisDurableTimeoutMs: 'REDIS_DURABLE_TIMEOUT_MS',
   /** Blocks. Comma-separated origins allowed by CORS for browser builds, e.g. `https://game.example`. Default `*`. */
   corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
+  /**
+   * Both. CloudWatch namespace of the metrics the function writes as EMF lines to its log
+   * (@cubewalk/middleware/metrics), e.g. `Cubewalk`. Unset = no metrics.
+   */
+  metricsNamespace: 'METRICS_NAMESPACE',
+  /** Both. The REST API's id, the `ApiId` dimension of those metrics (as in the stack's own). Optional. */
+  metricsApiId: 'METRICS_API_ID',
 } as const
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -75,11 +82,38 @@ const integer = (env: Env, name: string, min: number, max: number): number | und
   return number
 }
 
+/** Where the function's metrics go: one namespace, fixed dimensions (never request input). */
+export interface MetricsConfig {
+  readonly namespace: string
+  readonly dimensions: Readonly<Record<string, string>>
+}
+
+const readMetricsConfig = (env: Env): MetricsConfig | undefined => {
+  const namespace = text(env, ENV.metricsNamespace)
+  const apiId = text(env, ENV.metricsApiId)
+  if (namespace === undefined) {
+    if (apiId !== undefined) throw new ConfigError(ENV.metricsApiId, `needs ${ENV.metricsNamespace}`)
+    return undefined
+  }
+  if (namespace.length > 255 || namespace.startsWith('AWS/')) {
+    throw new ConfigError(ENV.metricsNamespace, 'must have at most 255 characters and not start with AWS/')
+  }
+  if (apiId !== undefined && !/^[A-Za-z0-9]{1,64}$/.test(apiId)) {
+    throw new ConfigError(
+      ENV.metricsApiId,
+      `must be a REST API id such as a1b2c3d4e5, got ${JSON.stringify(apiId)}`,
+    )
+  }
+  return { namespace, dimensions: apiId === undefined ? {} : { ApiId: apiId } }
+}
+
 export interface AuthorizerConfig {
   readonly tokensParameterName: string
   /** For @middy/ssm's cacheExpiry, which takes milliseconds. */
   readonly tokensCacheExpiryMs: number
   readonly tokenPattern: RegExp | undefined
+  /** Set when the function writes metrics (refusals by reason, token map failures). */
+  readonly metrics?: MetricsConfig | undefined
 }
 
 export const DEFAULT_TOKENS_CACHE_TTL_SECONDS = 300
@@ -105,7 +139,13 @@ export const readAuthorizerConfig = (env: Env): AuthorizerConfig => {
   } catch {
     throw new ConfigError(ENV.tokenPattern, 'is not a valid regular expression')
   }
-  return { tokensParameterName, tokensCacheExpiryMs: ttl * 1000, tokenPattern }
+  const metrics = readMetricsConfig(env)
+  return {
+    tokensParameterName,
+    tokensCacheExpiryMs: ttl * 1000,
+    tokenPattern,
+    ...(metrics === undefined ? {} : { metrics }),
+  }
 }
 
 /** The parts of redisPool's options the environment controls. */
@@ -141,6 +181,8 @@ export interface BlocksConfig {
   readonly corsOrigins: readonly string[]
   /** Set when writes must be confirmed by replicas before they are acknowledged. */
   readonly durableWrites?: DurableWritesConfig | undefined
+  /** Set when the function writes metrics (503s for want of Redis, command latency, reconnects). */
+  readonly metrics?: MetricsConfig | undefined
 }
 
 const readDurableWrites = (env: Env, serverless: boolean): DurableWritesConfig | undefined => {
@@ -191,10 +233,12 @@ export const readBlocksConfig = (env: Env): BlocksConfig => {
     .map((origin) => origin.trim())
     .filter((origin) => origin !== '')
   const durableWrites = readDurableWrites(env, flag(env, ENV.redisIamAuthServerless))
+  const metrics = readMetricsConfig(env)
   return {
     redis,
     iamAuth,
     corsOrigins: origins.length > 0 ? origins : ['*'],
     ...(durableWrites === undefined ? {} : { durableWrites }),
+    ...(metrics === undefined ? {} : { metrics }),
   }
 }

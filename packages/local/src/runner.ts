@@ -77,8 +77,12 @@ export interface RunnerOptions {
    */
   debugging?: boolean
   region?: string
-  /** Where functions' console output goes: this process's stdout/stderr (default) or nowhere. */
-  functionOutput?: 'inherit' | 'ignore'
+  /**
+   * Where functions' console output goes: this process's stdout/stderr (default), nowhere, or these streams (a test
+   * that reads what the functions wrote). With `isolation: 'inline'` only `console` output is redirected: a
+   * function's own `process.stdout.write` reaches this process's stdout.
+   */
+  functionOutput?: 'inherit' | 'ignore' | { readonly stdout: Writable; readonly stderr: Writable }
   onRequest?: (record: RequestRecord) => void
   onInvocation?: (report: InvocationReport) => void
   /** The runner's own notices (warnings about what is not emulated). */
@@ -258,8 +262,11 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       cacheName: cache.shape.cacheName,
       replicas: 0,
     }
-  const stdout: Writable | null = options.functionOutput === 'ignore' ? null : process.stdout
-  const stderr: Writable | null = options.functionOutput === 'ignore' ? null : process.stderr
+  const output = options.functionOutput ?? 'inherit'
+  const stdout: Writable | null =
+    output === 'ignore' ? null : output === 'inherit' ? process.stdout : output.stdout
+  const stderr: Writable | null =
+    output === 'ignore' ? null : output === 'inherit' ? process.stderr : output.stderr
   // Bare imports a bundle leaves external (the AWS SDK, as Lambda's runtime provides it) resolve from here.
   const fallbackResolveFrom = pathToFileURL(
     options.externalModulesFrom

@@ -1,5 +1,6 @@
 export * from './durable-writes.js'
 export * from './elasticache-iam.js'
 export * from './json-response.js'
+export * from './metrics.js'
 export * from './redis-pool.js'
 export * from './token-authorizer.js'

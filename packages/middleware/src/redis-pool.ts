@@ -1,7 +1,13 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import type { Cluster, Redis } from 'ioredis'
-import { isRedisTimeoutError, redisUnavailableCause, serviceUnavailable } from './redis-pool/errors.js'
+import { MetricsRecorder } from './metrics/recorder.js'
+import {
+  isRedisTimeoutError,
+  redisUnavailableCause,
+  ServiceUnavailableError,
+  serviceUnavailable,
+} from './redis-pool/errors.js'
 import { type RedisPoolOptions, resolveRedisPoolConfig } from './redis-pool/options.js'
 import { closeAllEntries, lookupEntry, obtainEntry, type PoolEntry } from './redis-pool/pool.js'
 
@@ -64,7 +70,15 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
   // Everything the hot path needs, computed once per middleware instance.
   const { key, contextKey, commandTimeout, connectTimeout, timeoutMargin, awaitConnection } = config
 
-  if (!config.disablePrefetch) obtainEntry(config)
+  const recorder = config.metrics === undefined ? undefined : new MetricsRecorder(config.metrics)
+  /** The entry for this invocation (or the prefetch), recording into this middleware's metrics if it has any. */
+  const entryFor = (): PoolEntry => {
+    const entry = obtainEntry(config)
+    if (recorder !== undefined) entry.metrics = recorder
+    return entry
+  }
+
+  if (!config.disablePrefetch) entryFor()
 
   /** The time this invocation can still spend on Redis; unbounded without a Lambda context. */
   const budgetOf = (context: Context): number =>
@@ -84,7 +98,7 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
 
   const redisPoolConnect = async (request: PoolRequest): Promise<void> => {
     const budget = budgetOf(request.context)
-    const entry = obtainEntry(config)
+    const entry = entryFor()
     applyBudget(entry, budget)
     try {
       await entry.ready(budget < connectTimeout ? Math.max(1, Math.floor(budget)) : connectTimeout)
@@ -100,7 +114,9 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
     if (entry === undefined || entry.client.status !== 'ready') {
       if (awaitConnection) return redisPoolConnect(request)
       // The handler's first command waits for the connection in ioredis's offline queue instead.
-      entry = obtainEntry(config)
+      entry = entryFor()
+    } else if (recorder !== undefined) {
+      entry.metrics = recorder
     }
     applyBudget(entry, budgetOf(request.context))
     ;(request.context as unknown as WritableContext)[contextKey] = entry.client
@@ -116,7 +132,19 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
     request.error = serviceUnavailable(request.error)
   }
 
-  return { before: redisPoolBefore, onError: redisPoolOnError }
+  if (recorder === undefined) return { before: redisPoolBefore, onError: redisPoolOnError }
+
+  // One EMF line per invocation that recorded something, whichever way it ends.
+  const redisPoolMetricsAfter = (): void => recorder.flush()
+  const redisPoolMetricsOnError = (request: PoolRequest): void => {
+    redisPoolOnError(request)
+    // Ours, or durableWrites' (a write the replicas did not confirm), both a 503 for want of Redis.
+    if (request.response === undefined && request.error instanceof ServiceUnavailableError) {
+      recorder.count('RedisUnavailable')
+    }
+    recorder.flush()
+  }
+  return { before: redisPoolBefore, after: redisPoolMetricsAfter, onError: redisPoolMetricsOnError }
 }
 
 /**

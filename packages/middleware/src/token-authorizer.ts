@@ -1,4 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core'
+import { checkMetricsSink, MetricsRecorder } from './metrics/recorder.js'
+import type { MetricsSink } from './metrics.js'
 import { checkKnownKeys } from './options/check-known-keys.js'
 import {
   type AuthorizerContext,
@@ -69,7 +71,19 @@ export interface TokenAuthorizerOptions {
    * them. `tokenName` is always added; `tokenName`, `principalId` and `integrationLatency` may not be set here.
    */
   context?: AuthorizerContext | ((tokenName: string) => AuthorizerContext)
+  /**
+   * Where to count refusals: `emfMetrics()` from `@cubewalk/middleware/metrics` or a Powertools `Metrics`. Each
+   * refused or failed invocation records one metric and publishes it (middy `onError`): `TokenRefusals` (Count)
+   * with a `Reason` dimension, `MissingToken` (no, empty or non-string token, or not a TOKEN event),
+   * `PatternMismatch` or `UnknownToken`; or `TokensUnavailable` (Count) when the token map could not be had (its
+   * parameter read failed, it is missing or malformed) or the invocation failed otherwise. An Allow records
+   * nothing. No token, hash or other request input is ever recorded. Off by default.
+   */
+  metrics?: MetricsSink
 }
+
+/** The `Reason` dimension values of `TokenRefusals`. */
+export type TokenRefusalReason = 'MissingToken' | 'PatternMismatch' | 'UnknownToken'
 
 const defaults = {
   tokens: undefined,
@@ -77,6 +91,7 @@ const defaults = {
   tokensFromContext: undefined,
   pattern: undefined,
   context: {},
+  metrics: undefined,
 } satisfies Required<Record<keyof TokenAuthorizerOptions, unknown>> & TokenAuthorizerOptions
 
 const knownOptions = Object.freeze(Object.keys(defaults))
@@ -88,6 +103,9 @@ const internalKeyShape = /^[^.]+(?:\.[^.]+)*$/
 
 // API Gateway answers 401 only for exactly this message; anything else becomes a 500.
 const unauthorized = (): Error => new Error('Unauthorized')
+
+// A refusal error that was already counted, so onError does not count it again as a failure.
+const counted = new WeakSet<object>()
 
 const checkOptions = (options: TokenAuthorizerOptions): void => {
   if (typeof options !== 'object' || options === null) {
@@ -116,6 +134,9 @@ const checkOptions = (options: TokenAuthorizerOptions): void => {
       "options.tokensFromContext must be a context key such as 'tokens' (letters, digits, '_'; @middy/ssm turns a fetchData key 'auth-tokens' into 'auth_tokens')",
     )
   }
+  if (options.metrics !== undefined) {
+    checkMetricsSink(options.metrics, (message) => new TokenAuthorizerConfigError(`options.${message}`))
+  }
 }
 
 /**
@@ -129,7 +150,7 @@ const checkOptions = (options: TokenAuthorizerOptions): void => {
  * - Missing/invalid token map, malformed `methodArn`, invalid context values → throws
  *   {@link TokenAuthorizerConfigError} (500). Invalid static options throw it at construction.
  *
- * No token text is ever logged or put into an error.
+ * No token text is ever logged, put into an error or recorded as a metric.
  */
 export const tokenAuthorizer = (
   opts: TokenAuthorizerOptions,
@@ -143,6 +164,18 @@ export const tokenAuthorizer = (
       : options.tokensFromInternal !== undefined
         ? internalTokenSource(options.tokensFromInternal)
         : contextTokenSource(options.tokensFromContext as string)
+
+  const recorder = options.metrics === undefined ? undefined : new MetricsRecorder(options.metrics)
+  const refuse =
+    recorder === undefined
+      ? (_reason: TokenRefusalReason): Error => unauthorized()
+      : (reason: TokenRefusalReason): Error => {
+          recorder.dimension('Reason', reason)
+          recorder.count('TokenRefusals')
+          const error = unauthorized()
+          counted.add(error)
+          return error
+        }
 
   const contextOption = options.context
   const contextFor =
@@ -174,7 +207,7 @@ export const tokenAuthorizer = (
     methodArn: unknown,
   ): TokenAuthorizerResult => {
     const tokenName = matchToken(tokenSet, authorizationToken)
-    if (tokenName === undefined) throw unauthorized()
+    if (tokenName === undefined) throw refuse('UnknownToken')
     return {
       principalId: tokenName,
       policyDocument: {
@@ -189,19 +222,28 @@ export const tokenAuthorizer = (
     request: Request<TokenAuthorizerEvent, TokenAuthorizerResult>,
   ): TokenAuthorizerResult | Promise<TokenAuthorizerResult> => {
     const event: unknown = request.event
-    if (typeof event !== 'object' || event === null) throw unauthorized()
+    if (typeof event !== 'object' || event === null) throw refuse('MissingToken')
     const { type, authorizationToken, methodArn } = event as Partial<
       Record<keyof TokenAuthorizerEvent, unknown>
     >
     if (type !== 'TOKEN' || typeof authorizationToken !== 'string' || authorizationToken.length === 0) {
-      throw unauthorized()
+      throw refuse('MissingToken')
     }
-    if (pattern !== undefined && !pattern.test(authorizationToken)) throw unauthorized()
+    if (pattern !== undefined && !pattern.test(authorizationToken)) throw refuse('PatternMismatch')
     const tokenSet = tokenSource(request)
     return tokenSet instanceof Promise
       ? tokenSet.then((set) => decide(set, authorizationToken, methodArn))
       : decide(tokenSet, authorizationToken, methodArn)
   }
 
-  return { before: tokenAuthorizerBefore }
+  if (recorder === undefined) return { before: tokenAuthorizerBefore }
+
+  // One line per refused or failed invocation; an Allow returns early from `before` and records nothing.
+  const tokenAuthorizerOnError = (request: Request<TokenAuthorizerEvent, TokenAuthorizerResult>): void => {
+    const { error } = request
+    if (!(typeof error === 'object' && error !== null && counted.has(error)))
+      recorder.count('TokensUnavailable')
+    recorder.flush()
+  }
+  return { before: tokenAuthorizerBefore, onError: tokenAuthorizerOnError }
 }

@@ -56,6 +56,7 @@ describe('@cubewalk/middleware tarball', () => {
       './durable-writes',
       './elasticache-iam',
       './json-response',
+      './metrics',
       './package.json',
       './redis-pool',
       './token-authorizer',

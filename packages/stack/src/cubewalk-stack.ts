@@ -8,8 +8,8 @@ import { BlocksApi } from './blocks-api.js'
 import { Cache, cacheReplicas } from './cache.js'
 import { resolveDurableWrites } from './durable-writes.js'
 import { HANDLER_CONSTRUCT_IDS, handlerEntryPoint, loadHandlerBundling } from './handler-bundling.js'
-import { authorizerEnvironment, blocksEnvironment } from './handler-environment.js'
-import { Monitoring } from './monitoring/monitoring.js'
+import { authorizerEnvironment, blocksEnvironment, metricsEnvironment } from './handler-environment.js'
+import { customMetricsNamespace, Monitoring } from './monitoring/monitoring.js'
 import { type MonitoringOptions, resolveMonitoringOptions } from './monitoring/monitoring-options.js'
 import { Network } from './network.js'
 import { NodeFunction } from './node-function.js'
@@ -193,6 +193,15 @@ export class CubewalkStack extends Stack {
     this.api.api.deploymentStage.node.addDependency(this.tokens)
 
     if (monitoringOptions !== undefined) {
+      // The functions' own metrics come with the monitoring that uses them, and go with it. No dependency cycle: the
+      // functions need the RestApi resource only; its methods, authorizer and deployment need the functions.
+      for (const fn of [this.blocks.function, this.authorizer.function]) {
+        for (const [name, value] of Object.entries(
+          metricsEnvironment(customMetricsNamespace, this.api.api.restApiId),
+        )) {
+          fn.addEnvironment(name, value)
+        }
+      }
       this.monitoring = new Monitoring(this, 'Monitoring', {
         alarmNamePrefix: this.stackName,
         stage: this.api.api.deploymentStage,

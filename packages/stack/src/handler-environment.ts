@@ -59,6 +59,15 @@ export interface AuthorizerEnvironmentProps {
   readonly tokenPattern: string
 }
 
+/**
+ * Both functions: write metrics (EMF) to the stack's own namespace with the API's id as `ApiId`, the dimension the
+ * stack's access log metrics use, so the alarms and the dashboard find them (packages/stack/src/monitoring).
+ */
+export const metricsEnvironment = (namespace: string, restApiId: string): Record<string, string> => ({
+  [ENV.metricsNamespace]: namespace,
+  [ENV.metricsApiId]: restApiId,
+})
+
 /** What the authorizer reads: where the tokens are, how long to reuse them, and the shape a token must have. */
 export const authorizerEnvironment = (props: AuthorizerEnvironmentProps): Record<string, string> => ({
   [ENV.tokensParameterName]: props.tokensParameterName,

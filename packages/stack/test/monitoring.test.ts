@@ -207,6 +207,13 @@ const requestPathAlarms = (
       threshold: 1,
       treatMissingData: 'notBreaching',
     },
+    // Written by the blocks function itself (EMF), on the dimension of the stack's own metrics.
+    [`${prefix}-redis-unavailable`]: {
+      ...common,
+      metrics: [perMinute('Cubewalk', 'RedisUnavailable', { ApiId: ref(synth, stack.api.api) }, 'Sum')],
+      threshold: 1,
+      treatMissingData: 'notBreaching',
+    },
     // 80 % of the function's 10 s timeout.
     [`${prefix}-blocks-duration-near-timeout`]: {
       ...common,
@@ -308,7 +315,7 @@ describe('alarm notifications', () => {
       TopicArn: { Ref: topicId },
     })
     const alarms = alarmsOf(nodeBased.json)
-    expect(alarms.size).toBe(12)
+    expect(alarms.size).toBe(13)
     for (const [name, { properties }] of alarms) {
       expect(properties.AlarmActions, name).toEqual([{ Ref: topicId }])
       expect(properties.OKActions, name).toEqual([{ Ref: topicId }])
@@ -374,7 +381,7 @@ describe('alarm notifications', () => {
     template.resourceCountIs('AWS::SNS::Topic', 0)
     template.resourceCountIs('AWS::KMS::Key', 0)
     const alarms = template.findResources('AWS::CloudWatch::Alarm')
-    expect(Object.keys(alarms)).toHaveLength(12)
+    expect(Object.keys(alarms)).toHaveLength(13)
     const sharedTopic = { 'Fn::ImportValue': expect.stringMatching(/^Shared:ExportsOutputRefOnCall/) }
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([sharedTopic])
@@ -523,7 +530,7 @@ describe('dashboard', () => {
     expect(api?.alarms).toEqual(alarmIds(['api-5xx-rate', 'api-4xx-surge', 'api-latency-p99']))
     expect(authorizer?.alarms).toEqual(alarmIds(['authorizer-failures']))
     expect(blocks?.alarms).toEqual(
-      alarmIds(['blocks-errors', 'blocks-throttles', 'blocks-duration-near-timeout']),
+      alarmIds(['blocks-errors', 'blocks-throttles', 'blocks-duration-near-timeout', 'redis-unavailable']),
     )
     expect(cache?.alarms).toEqual(
       alarmIds([
@@ -545,7 +552,32 @@ describe('dashboard', () => {
       expect(metric[0] === 'Cubewalk' || metric.includes(authorizerFn), String(metric)).toBe(true)
       expect(metric).not.toContain(blocksFn)
     }
-    for (const metric of named(blocks?.metrics)) expect(metric).toContain(blocksFn)
+    const apiId = `@Ref:${logicalId(nodeBased, stack.api.api)}@`
+    // The functions' own metrics (EMF) are told apart by name, on the API's dimension.
+    const codeMetrics = (metrics: unknown[][] | undefined): unknown[][] =>
+      named(metrics).filter((metric) => metric[0] === 'Cubewalk' && metric[1] !== 'AuthorizerFailures')
+    for (const metric of named(blocks?.metrics)) {
+      expect(
+        metric.includes(blocksFn) || (metric[0] === 'Cubewalk' && metric.includes(apiId)),
+        String(metric),
+      ).toBe(true)
+    }
+    expect(codeMetrics(blocks?.metrics).map((metric) => metric[1])).toEqual([
+      'RedisUnavailable',
+      'RedisReconnects',
+      'RedisCommandLatency',
+      'RedisCommandLatency',
+    ])
+    const authorizerCode = codeMetrics(authorizer?.metrics)
+    for (const metric of authorizerCode) expect(metric.slice(2, 4)).toEqual(['ApiId', apiId])
+    expect(
+      authorizerCode.map((metric) => [metric[1], metric[4] === 'Reason' ? metric[5] : undefined]),
+    ).toEqual([
+      ['TokenRefusals', 'UnknownToken'],
+      ['TokenRefusals', 'MissingToken'],
+      ['TokenRefusals', 'PatternMismatch'],
+      ['TokensUnavailable', undefined],
+    ])
     for (const metric of named(cache?.metrics)) expect(metric[0]).toBe('AWS/ElastiCache')
     expect(cache?.graphs).toEqual([
       'EngineCPUUtilization (%)',
@@ -564,6 +596,27 @@ describe('dashboard', () => {
     expect(JSON.stringify(nodeBased.json.Outputs?.DashboardUrl?.Value)).toContain(
       `"#dashboards:name=",{"Ref":"${dashboardId}"}`,
     )
+  })
+})
+
+const environmentOf = (synth: Synthesized, fn: IConstruct): Record<string, unknown> =>
+  (
+    synth.json.Resources[logicalId(synth, fn)]?.Properties?.Environment as {
+      Variables?: Record<string, unknown>
+    }
+  )?.Variables ?? {}
+
+describe('metrics from the functions', () => {
+  it('both functions write them to the Cubewalk namespace with the API id, the dimension the alarms read', () => {
+    for (const synth of [nodeBased, serverless]) {
+      for (const fn of [synth.stack.blocks.function, synth.stack.authorizer.function]) {
+        const variables = environmentOf(synth, fn)
+        expect(variables).toMatchObject({
+          METRICS_NAMESPACE: 'Cubewalk',
+          METRICS_API_ID: ref(synth, synth.stack.api.api),
+        })
+      }
+    }
   })
 })
 
@@ -600,6 +653,12 @@ describe('opting out', () => {
       off.template.resourceCountIs(type, 0)
     }
     expect(off.json.Outputs?.DashboardUrl).toBeUndefined()
+    // Nor metrics from the functions: nothing would watch them.
+    for (const fn of [off.stack.blocks.function, off.stack.authorizer.function]) {
+      const variables = environmentOf(off, fn)
+      expect(Object.keys(variables)).not.toContain('METRICS_NAMESPACE')
+      expect(Object.keys(variables)).not.toContain('METRICS_API_ID')
+    }
   })
 
   it('takes the CLI context keys monitoring and alarmEmail, and refuses what it cannot mean', () => {

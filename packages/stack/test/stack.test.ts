@@ -316,6 +316,9 @@ describe('functions', () => {
       [ENV.tokensParameterName]: '/Cubewalk/tokens',
       [ENV.tokensCacheTtlSeconds]: '300',
       [ENV.tokenPattern]: tokenValidationRegex,
+      // Monitoring is on by default: the refusal metrics go to its namespace, on the API's id.
+      [ENV.metricsNamespace]: 'Cubewalk',
+      [ENV.metricsApiId]: { Ref: logicalIdOf(synth.stack.api.api) },
       NODE_OPTIONS: '--enable-source-maps',
     })
   })

@@ -5,6 +5,7 @@
 // Deliberately absent: a Redis client (this function runs outside the VPC and never needs one) and
 // @middy/http-error-handler (it would turn `Unauthorized` into a 500, middy issue #1201).
 import { type TokenAuthorizerEvent, type TokenAuthorizerResult, tokenAuthorizer } from '@cubewalk/middleware'
+import { emfMetrics } from '@cubewalk/middleware/metrics'
 import middy from '@middy/core'
 import ssm from '@middy/ssm'
 import type { Context } from 'aws-lambda'
@@ -43,17 +44,20 @@ export const createAuthorizer = (
   const check = tokenAuthorizer({
     tokensFromContext: tokensContextKey,
     ...(config.tokenPattern === undefined ? {} : { pattern: config.tokenPattern }),
+    ...(config.metrics === undefined ? {} : { metrics: emfMetrics(config.metrics) }),
   })
-  return middy<TokenAuthorizerEvent, TokenAuthorizerResult>()
-    .use(tokens)
-    .use(
-      // A revoked token is dropped within seconds; an unknown one never costs an SSM read.
-      revalidateOnMatch<TokenAuthorizerEvent, TokenAuthorizerResult>({
-        check: check.before as (request: unknown) => unknown,
-        fetch: tokens.before as (request: unknown) => unknown,
-        cacheKey,
-        cacheExpiryMs: config.tokensCacheExpiryMs,
-        revalidateAfterMs: overrides.revalidateAfterMs ?? TOKENS_REVALIDATE_AFTER_SECONDS * 1000,
-      }),
-    ) as unknown as AuthorizerLambdaHandler
+  const pipeline = middy<TokenAuthorizerEvent, TokenAuthorizerResult>()
+  // revalidateOnMatch calls the check's `before` itself, so the check's onError (with metrics: one EMF line per
+  // refused or failed invocation) is registered on its own. It sees every error, @middy/ssm's failed reads too.
+  if (check.onError !== undefined) pipeline.use({ onError: check.onError })
+  return pipeline.use(tokens).use(
+    // A revoked token is dropped within seconds; an unknown one never costs an SSM read.
+    revalidateOnMatch<TokenAuthorizerEvent, TokenAuthorizerResult>({
+      check: check.before as (request: unknown) => unknown,
+      fetch: tokens.before as (request: unknown) => unknown,
+      cacheKey,
+      cacheExpiryMs: config.tokensCacheExpiryMs,
+      revalidateAfterMs: overrides.revalidateAfterMs ?? TOKENS_REVALIDATE_AFTER_SECONDS * 1000,
+    }),
+  ) as unknown as AuthorizerLambdaHandler
 }

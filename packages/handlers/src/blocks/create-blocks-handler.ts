@@ -8,7 +8,8 @@
 //   httpHeaderNormalizer lower-case header names, so routes read `if-match` whatever the client sent
 //   redisPool            the shared client on context.redis, not awaited: the router and the routes check the
 //                        request first, so bad input is a 4xx even while Redis is down, and the first command
-//                        waits for the connection (bounded by the command timeout); connection failures → 503
+//                        waits for the connection (bounded by the command timeout); connection failures → 503;
+//                        with METRICS_NAMESPACE set, one EMF line per invocation (503s, latency, reconnects)
 //   durable writes       only when configured: context.durableWrites, so store.ts WAITs for replicas after
 //                        each write (503 when they do not confirm in time); reads never wait
 //   router               router.ts → routes/*.ts → store.ts (+ keys.ts, lua.ts)
@@ -20,6 +21,7 @@ import {
   redisPool,
 } from '@cubewalk/middleware'
 import { elastiCacheIamAuth } from '@cubewalk/middleware/elasticache-iam'
+import { emfMetrics } from '@cubewalk/middleware/metrics'
 import middy, { type MiddlewareObj } from '@middy/core'
 import httpCors from '@middy/http-cors'
 import httpHeaderNormalizer from '@middy/http-header-normalizer'
@@ -73,6 +75,7 @@ export const createBlocksHandler = (
         ...config.redis,
         awaitConnection: false,
         ...(config.iamAuth === undefined ? {} : { password: elastiCacheIamAuth(config.iamAuth) }),
+        ...(config.metrics === undefined ? {} : { metrics: emfMetrics(config.metrics) }),
       }),
     )
   if (config.durableWrites !== undefined) {

@@ -1,5 +1,7 @@
 import type { ConnectionOptions } from 'node:tls'
 import type { ClusterOptions, RedisOptions } from 'ioredis'
+import { checkMetricsSink } from '../metrics/recorder.js'
+import type { MetricsSink } from '../metrics.js'
 import { checkKnownKeys, optionKeys } from '../options/check-known-keys.js'
 
 /**
@@ -76,6 +78,14 @@ export interface RedisPoolOptions<TKey extends string = 'redis'> {
   redisOptions?: RedisOptions
   /** Escape hatch: extra ioredis Cluster options (cluster mode only). They win over the pool's. */
   clusterOptions?: ClusterOptions
+  /**
+   * Where to record the pool's metrics: `emfMetrics()` from `@cubewalk/middleware/metrics` or a Powertools
+   * `Metrics`. Recorded, all without dimensions: `RedisUnavailable` (Count, each 503 answered because Redis could
+   * not be used), `RedisCommandLatency` (Milliseconds, each command from send to reply, offline-queue wait
+   * included), `RedisReconnects` (Count, each reconnect attempt and each replacement of an ended client). Published
+   * once per invocation that recorded something (middy `after`/`onError`). Off by default.
+   */
+  metrics?: MetricsSink
 }
 
 /** The pool's defaults: Lambda-shaped, so a dead Redis turns into a 503 well within a second. */
@@ -112,6 +122,7 @@ const knownOptions = optionKeys<RedisPoolOptions<string>>({
   awaitConnection: true,
   redisOptions: true,
   clusterOptions: true,
+  metrics: true,
 })
 // Stryker restore BooleanLiteral
 
@@ -136,6 +147,7 @@ export interface ResolvedRedisPoolConfig {
   readonly awaitConnection: boolean
   readonly redisOptions: RedisOptions
   readonly clusterOptions: ClusterOptions
+  readonly metrics: MetricsSink | undefined
 }
 
 export class RedisPoolConfigError extends TypeError {
@@ -290,5 +302,9 @@ export const resolveRedisPoolConfig = (options: RedisPoolOptions<string>): Resol
     awaitConnection: options.awaitConnection ?? redisPoolDefaults.awaitConnection,
     redisOptions: { ...options.redisOptions },
     clusterOptions: { ...options.clusterOptions },
+    metrics:
+      options.metrics === undefined
+        ? undefined
+        : checkMetricsSink(options.metrics, (message) => new RedisPoolConfigError(message)),
   }
 }

@@ -1,4 +1,5 @@
 import { Cluster, type ClusterOptions, type Command, Redis, type RedisOptions } from 'ioredis'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 import type { ResolvedRedisPoolConfig } from './options.js'
 import { poolConnector } from './pool-connector.js'
 import { ProcessTimeDeadline } from './process-time-deadline.js'
@@ -46,6 +47,8 @@ export class PoolEntry {
   readonly client: RedisPoolClient
   /** Last connection error since the client was last ready; the cause a 503 reports. */
   lastError: Error | undefined
+  /** Where command latencies and reconnects go: the recorder of the middleware that last used this entry. */
+  metrics: MetricsRecorder | undefined
   private commandTimeout: number
   private connectTimeout: number
   /** `performance.now()` instant by which the current invocation must answer; Infinity outside an invocation. */
@@ -65,6 +68,7 @@ export class PoolEntry {
     client.on('ready', () => {
       this.lastError = undefined
     })
+    client.on('reconnecting', () => this.metrics?.count('RedisReconnects'))
     if (client instanceof Cluster) {
       client.on('node error', (error: Error) => {
         this.lastError = error
@@ -90,6 +94,14 @@ export class PoolEntry {
       if (!command.isSettled && !this.timed.has(command) && !hasOwnTimeout(command)) {
         this.timed.add(command)
         const now = performance.now()
+        const settled = (): void => {
+          deadline.cancel()
+          // Microsecond precision is plenty and keeps the EMF line short.
+          this.metrics?.milliseconds(
+            'RedisCommandLatency',
+            Math.round((performance.now() - now) * 1000) / 1000,
+          )
+        }
         const deadline = new ProcessTimeDeadline(
           this.commandTimeout,
           // A command outside an invocation (a reconnect's handshake between invocations) has only its budget.
@@ -97,7 +109,7 @@ export class PoolEntry {
           () => command.isSettled,
           () => command.reject(commandTimedOut()),
         )
-        command.promise.then(deadline.cancel, deadline.cancel)
+        command.promise.then(settled, settled)
       }
       return sent
     }
@@ -289,6 +301,9 @@ export const obtainEntry = (config: ResolvedRedisPoolConfig): PoolEntry => {
   const existing = registry.get(config.key)
   if (existing !== undefined && !existing.dead) return existing
   const entry = new PoolEntry(createClient(config), config.commandTimeout, config.connectTimeout)
+  // An ended client being replaced is a reconnect too, the one ioredis no longer attempts.
+  entry.metrics = existing?.metrics
+  entry.metrics?.count('RedisReconnects')
   registry.set(config.key, entry)
   return entry
 }

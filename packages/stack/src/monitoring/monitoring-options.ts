@@ -24,6 +24,8 @@ export interface AlarmThresholds {
   readonly blocksErrorsPerMinute: number
   /** Throttled invocations of the blocks function per minute (429/5xx for clients). Default 1. */
   readonly blocksThrottlesPerMinute: number
+  /** Requests per minute the blocks function answered 503 because Redis could not be used (its `RedisUnavailable` metric). Default 1. */
+  readonly redisUnavailablePerMinute: number
   /** p99 of the blocks function's duration, in percent of its timeout. Default 80. */
   readonly blocksDurationPercentOfTimeout: number
   /** Node-based cache: EngineCPUUtilization of the busiest node (Valkey's main thread), percent. Default 80. */
@@ -76,6 +78,7 @@ export const defaultThresholds: AlarmThresholds = {
   authorizerFailuresPerMinute: 1,
   blocksErrorsPerMinute: 1,
   blocksThrottlesPerMinute: 1,
+  redisUnavailablePerMinute: 1,
   blocksDurationPercentOfTimeout: 80,
   cacheEngineCpuPercent: 80,
   cacheMemoryPercent: 80,
@@ -110,6 +113,7 @@ const thresholdChecks: { readonly [K in keyof AlarmThresholds]: Check } = {
   authorizerFailuresPerMinute: positive,
   blocksErrorsPerMinute: positive,
   blocksThrottlesPerMinute: positive,
+  redisUnavailablePerMinute: positive,
   blocksDurationPercentOfTimeout: percent,
   cacheEngineCpuPercent: percent,
   cacheMemoryPercent: percent,

@@ -45,8 +45,14 @@ export interface MonitoringProps {
 /** The parts of the request path, in the order a request meets them: one dashboard row (or two) each. */
 export type MonitoringSection = 'api' | 'authorizer' | 'blocks' | 'cache'
 
-/** Metrics the stack derives itself (access log metric filters); code metrics (EMF) are to join this namespace. */
+/**
+ * The namespace of the metrics the stack derives itself (access log metric filters) and of those the functions write
+ * as EMF lines (@cubewalk/middleware/metrics), all with the dimension `ApiId`.
+ */
 export const customMetricsNamespace = 'Cubewalk'
+
+/** The `Reason` values of the authorizer's `TokenRefusals` metric (@cubewalk/middleware's TokenRefusalReason). */
+const refusalReasons = ['UnknownToken', 'MissingToken', 'PatternMismatch'] as const
 
 interface AlarmSpec {
   /** Appended to the prefix: the alarm's name, and its row in docs/deploy.md's alarm table. */
@@ -242,6 +248,20 @@ export class Monitoring extends Construct {
       [failures],
       [{ value: threshold, label: 'alarm' }],
     )
+    // Written by the function itself (EMF): what API Gateway's 401s do not say, why a token was refused.
+    const code = (metricName: string, label: string, extra: Record<string, string> = {}): Metric =>
+      new Metric({
+        namespace: customMetricsNamespace,
+        metricName,
+        dimensionsMap: { ApiId: restApiId, ...extra },
+        period,
+        statistic: 'Sum',
+        label,
+      })
+    this.graph('authorizer', 'Refused tokens by reason, unreadable token map (per minute)', [
+      ...refusalReasons.map((reason) => code('TokenRefusals', reason, { Reason: reason })),
+      code('TokensUnavailable', 'token map unavailable'),
+    ])
     this.graph('authorizer', 'Invocations (per minute)', [
       fn.metricInvocations({ period, label: 'invocations' }),
       fn.metricErrors({ period, label: 'errors, including every refused token' }),
@@ -254,7 +274,7 @@ export class Monitoring extends Construct {
   }
 
   private monitorBlocks(): void {
-    const { blocksFunction: fn, blocksTimeout, options } = this.props
+    const { blocksFunction: fn, blocksTimeout, options, restApiId } = this.props
     const { thresholds } = options
     const errors = fn.metricErrors({ period, label: 'errors' })
     const throttles = fn.metricThrottles({ period, label: 'throttles' })
@@ -284,10 +304,39 @@ export class Monitoring extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     })
 
+    // Written by the function itself (EMF, @cubewalk/middleware's redisPool metrics).
+    const code = (metricName: string, statistic: string, label: string): Metric =>
+      new Metric({
+        namespace: customMetricsNamespace,
+        metricName,
+        dimensionsMap: { ApiId: restApiId },
+        period,
+        statistic,
+        label,
+      })
+    const redisUnavailable = code('RedisUnavailable', 'Sum', '503: Redis unavailable')
+    this.addAlarm('blocks', 'RedisUnavailable', {
+      name: 'redis-unavailable',
+      description: `At least ${thresholds.redisUnavailablePerMinute} request(s) a minute answered 503 because the blocks function could not use Redis (refused, unreachable, timed out, failing over).`,
+      metric: redisUnavailable,
+      threshold: thresholds.redisUnavailablePerMinute,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    })
+
     this.graph('blocks', 'Invocations (per minute)', [
       fn.metricInvocations({ period, label: 'invocations' }),
       errors,
       throttles,
+    ])
+    this.graph(
+      'blocks',
+      'Redis: 503s and reconnects (per minute)',
+      [redisUnavailable, code('RedisReconnects', 'Sum', 'reconnects')],
+      [{ value: thresholds.redisUnavailablePerMinute, label: '503 alarm' }],
+    )
+    this.graph('blocks', 'Redis command latency, from the function (ms)', [
+      code('RedisCommandLatency', 'p50', 'p50'),
+      code('RedisCommandLatency', 'p99', 'p99'),
     ])
     this.graph('blocks', 'Concurrent executions', [
       fn.metric('ConcurrentExecutions', { period, statistic: 'Maximum', label: 'max' }),

@@ -9,6 +9,7 @@
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import type { LambdaPool } from '@cubewalk/local'
 import { type Runner, startRunner } from '@cubewalk/local'
 import { type CallOptions, call, type HttpResponse } from '@cubewalk/local/testing'
@@ -28,6 +29,16 @@ let server: RedisProcess
 let runner: Runner
 let authorizerRuns = 0
 
+/** Everything the functions wrote, as Lambda would put it in their log groups: read by the metrics tests below. */
+const functionOutput = { stdout: [] as string[], stderr: [] as string[] }
+const collect = (into: string[]): Writable =>
+  new Writable({
+    write(chunk, _encoding, done) {
+      into.push(String(chunk))
+      done()
+    },
+  })
+
 beforeAll(async () => {
   synth = synthesize()
   server = await startRedis()
@@ -36,7 +47,7 @@ beforeAll(async () => {
     stackName: synth.stack.stackName,
     port: 0,
     redisUrl: server.url,
-    functionOutput: 'ignore',
+    functionOutput: { stdout: collect(functionOutput.stdout), stderr: collect(functionOutput.stderr) },
     onInvocation: (report) => {
       if (runner.authorizerFunctions().includes(report.functionLogicalId)) authorizerRuns++
     },
@@ -315,5 +326,88 @@ describe('the synthesized authorizer bundle', () => {
     const badArn = await invoke({ type: 'TOKEN', authorizationToken: TOKEN, methodArn: 'not-an-arn' })
     expect(badArn.kind).toBe('error')
     if (badArn.kind === 'error') expect(badArn.error.errorMessage).not.toBe('Unauthorized')
+  })
+})
+
+describe('metrics the synthesized bundles write (EMF lines in the function output)', () => {
+  /** The EMF documents written to stdout so far, in order. */
+  const emfLines = (): Array<Record<string, unknown> & { _aws: { CloudWatchMetrics: unknown[] } }> =>
+    functionOutput.stdout
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"_aws"'))
+      .map((line) => JSON.parse(line))
+  /** The API id the stack gave both functions (a Ref to the RestApi, resolved by the runner). */
+  const apiIdOf = (logicalId: string): unknown =>
+    runner.model.functions.get(logicalId)?.environment.METRICS_API_ID
+  const blocksLogicalId = (): string =>
+    [...runner.model.functions.keys()].find((id) => id.startsWith('Blocks')) ?? 'no blocks function'
+
+  it('the authorizer writes one TokenRefusals line with its reason for an unknown token, none for an Allow', async () => {
+    runner.api.flushAuthorizerCaches()
+    await send('GET', '/prod/cubewalkblocks', { token: TOKEN })
+    const [authorizerId = ''] = runner.authorizerFunctions()
+    const apiId = apiIdOf(authorizerId)
+    expect(apiId).toMatch(/^[a-z0-9]{10}$/)
+    const before = emfLines().length
+    const refused = await send('GET', '/prod/cubewalkblocks', { token: 'not-a-known-token-metrics' })
+    expect(refused.status).toBe(401)
+    await vi.waitFor(() => expect(emfLines().length).toBe(before + 1), { timeout: 2000, interval: 20 })
+    expect(emfLines().at(-1)).toEqual({
+      ApiId: apiId,
+      Reason: 'UnknownToken',
+      TokenRefusals: 1,
+      _aws: {
+        Timestamp: expect.any(Number),
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Cubewalk',
+            Dimensions: [['ApiId', 'Reason']],
+            Metrics: [{ Name: 'TokenRefusals', Unit: 'Count' }],
+          },
+        ],
+      },
+    })
+  })
+
+  it('the blocks function writes command latencies when serving, RedisUnavailable for a 503', async () => {
+    const apiId = apiIdOf(blocksLogicalId())
+    expect(apiId).toMatch(/^[a-z0-9]{10}$/)
+    await expectServing()
+    const before = emfLines().length
+    expect((await authorized('GET', chunk)).status).toBe(200)
+    await vi.waitFor(() => expect(emfLines().length).toBeGreaterThan(before), { timeout: 2000, interval: 20 })
+    const served = emfLines().at(-1)
+    expect(served).toMatchObject({ ApiId: apiId, RedisCommandLatency: expect.anything() })
+    expect(served).not.toHaveProperty('RedisUnavailable')
+
+    await server.kill()
+    try {
+      const down = emfLines().length
+      const answer = await authorized('GET', chunk)
+      expect(answer.status).toBe(503)
+      await vi.waitFor(() => expect(emfLines().length).toBeGreaterThan(down), { timeout: 2000, interval: 20 })
+      const lines = emfLines().slice(down)
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatchObject({ ApiId: apiId, RedisUnavailable: 1 })
+      expect(lines[0]?._aws.CloudWatchMetrics).toEqual([
+        expect.objectContaining({
+          Namespace: 'Cubewalk',
+          Dimensions: [['ApiId']],
+          Metrics: expect.arrayContaining([{ Name: 'RedisUnavailable', Unit: 'Count' }]),
+        }),
+      ])
+    } finally {
+      await server.restart()
+    }
+    await expectServing()
+  })
+
+  it('no token value appears anywhere in what the functions wrote during this whole file', () => {
+    const everything = [...functionOutput.stdout, ...functionOutput.stderr].join('')
+    expect(everything.length).toBeGreaterThan(0)
+    for (const token of [TOKEN, 'not-a-known-token-000', 'not-a-known-token-metrics']) {
+      expect(everything).not.toContain(token)
+    }
   })
 })
