@@ -2,7 +2,7 @@
 // order, after/onError in reverse, early responses, the early-timeout timer, request.internal), must behave the
 // same. middy 6 and its @middy/ssm are installed under the npm aliases @middy/core6 and @middy/ssm6.
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
 import middy7 from '@middy/core'
@@ -41,15 +41,16 @@ afterAll(async () => {
   await closeRedisPool()
 })
 
-const installedMajor = (name: string): number =>
-  Number.parseInt(
-    (
-      JSON.parse(
-        readFileSync(new URL(`../../../node_modules/${name}/package.json`, import.meta.url), 'utf8'),
-      ) as { version: string }
-    ).version,
-    10,
-  )
+/** The major of the copy Node resolves: the nearest node_modules up from here (also from Stryker's sandbox). */
+const installedMajor = (name: string): number => {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const manifest = new URL(`node_modules/${name}/package.json`, dir)
+    if (existsSync(manifest)) {
+      return Number.parseInt((JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version, 10)
+    }
+    if (dir.pathname === '/') throw new Error(`${name} is not installed`)
+  }
+}
 
 it('runs against two different installs: @middy/core 7 and, aliased, 6 (with @middy/ssm of each)', () => {
   expect([installedMajor('@middy/core'), installedMajor('@middy/core6')]).toEqual([7, 6])
