@@ -5,21 +5,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RequestRecord } from '../src/gateway/server.js'
 import type { InvocationReport, Isolation } from '../src/lambda/lambda-pool.js'
-import { type Runner, startRunner } from '../src/runner.js'
-import { type CallOptions, call } from '../src/testing/http-client.js'
-import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
-import { wiring } from './support/fixture-wiring.js'
+import type { Runner } from '../src/runner.js'
+import type { CallOptions } from '../src/testing/http-client.js'
+import { type EchoedEvent, type ServedFixture, serveFixture } from './support/serve-fixture.js'
 
 for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolation[]) {
   describe(`isolation: ${isolation}`, () => {
-    let assembly: FixtureAssembly
+    let served: ServedFixture
     let runner: Runner
     const reports: InvocationReport[] = []
     const records: RequestRecord[] = []
 
     const authorizerCalls = () => reports.filter((r) => r.functionLogicalId === 'AuthFn').length
-    const send = (method: string, path: string, options?: CallOptions) =>
-      call(runner.origin, method, path, options)
+    const send = (method: string, path: string, options?: CallOptions) => served.send(method, path, options)
 
     /** Runs `action` and returns how many times the authorizer ran meanwhile. */
     async function countAuthorizerCalls<T>(action: () => Promise<T>): Promise<{ result: T; calls: number }> {
@@ -31,42 +29,22 @@ for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolati
     interface EchoBody {
       invocations: number
       loadedAt: number
-      event: {
-        resource: string
-        path: string
-        httpMethod: string
-        headers: Record<string, string>
-        multiValueHeaders: Record<string, string[]>
-        queryStringParameters: Record<string, string> | null
-        multiValueQueryStringParameters: Record<string, string[]> | null
-        pathParameters: Record<string, string> | null
-        body: string | null
-        isBase64Encoded: boolean
-        requestContext: Record<string, unknown> & { authorizer?: Record<string, unknown> }
-      }
+      event: EchoedEvent
       context: { awsRequestId: string; functionName: string; memoryLimitInMB: string; remainingMs: number }
       env: Record<string, string | null>
       redis?: string
     }
 
     beforeAll(async () => {
-      assembly = writeFixtureAssembly()
-      runner = await startRunner({
-        assemblyDir: assembly.dir,
+      served = await serveFixture({
         isolation,
-        port: 0,
-        functionOutput: 'ignore',
         onInvocation: (report) => reports.push(report),
         onRequest: (record) => records.push(record),
-        log: () => {},
-        wiring,
       })
+      runner = served.runner
     })
 
-    afterAll(async () => {
-      await runner?.stop()
-      assembly?.remove()
-    })
+    afterAll(() => served?.stop())
 
     describe('the seed curls', () => {
       it('GET /prod/cubewalkblocks with token:cubewalk-allow answers 200 JSON', async () => {

@@ -5,22 +5,9 @@
 import { deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InvocationReport, Isolation } from '../src/lambda/lambda-pool.js'
-import { type Runner, startRunner } from '../src/runner.js'
-import { type CallOptions, call } from '../src/testing/http-client.js'
-import { type FixtureAssembly, fixtureTemplate, writeFixtureAssembly } from './fixture-assembly.js'
-import { wiring } from './support/fixture-wiring.js'
-
-interface EchoedEvent {
-  resource: string
-  path: string
-  headers: Record<string, string>
-  multiValueHeaders: Record<string, string[]>
-  queryStringParameters: Record<string, string> | null
-  multiValueQueryStringParameters: Record<string, string[]> | null
-  pathParameters: Record<string, string> | null
-  body: string | null
-  isBase64Encoded: boolean
-}
+import type { CallOptions } from '../src/testing/http-client.js'
+import { fixtureTemplate } from './fixture-assembly.js'
+import { type EchoedEvent, type ServedFixture, serveFixture } from './support/serve-fixture.js'
 
 type Template = { Resources: Record<string, { Type?: string; Properties: Record<string, unknown> }> }
 
@@ -68,12 +55,10 @@ function exactnessTemplate(): Record<string, unknown> {
 
 for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolation[]) {
   describe(`isolation: ${isolation}`, () => {
-    let assembly: FixtureAssembly
-    let runner: Runner
+    let served: ServedFixture
     const reports: InvocationReport[] = []
 
-    const send = (method: string, path: string, options?: CallOptions) =>
-      call(runner.origin, method, path, options)
+    const send = (method: string, path: string, options?: CallOptions) => served.send(method, path, options)
     const echoed = async (method: string, path: string, options?: CallOptions): Promise<EchoedEvent> => {
       const res = await send(method, path, options)
       expect(res.status, res.text).toBe(200)
@@ -82,22 +67,14 @@ for (const isolation of ['inline', 'thread'] as const satisfies readonly Isolati
     const echoRuns = () => reports.filter((r) => r.functionLogicalId === 'EchoFn').length
 
     beforeAll(async () => {
-      assembly = writeFixtureAssembly(exactnessTemplate())
-      runner = await startRunner({
-        assemblyDir: assembly.dir,
+      served = await serveFixture({
+        template: exactnessTemplate(),
         isolation,
-        port: 0,
-        functionOutput: 'ignore',
         onInvocation: (report) => reports.push(report),
-        log: () => {},
-        wiring,
       })
     })
 
-    afterAll(async () => {
-      await runner?.stop()
-      assembly?.remove()
-    })
+    afterAll(() => served?.stop())
 
     describe('query strings', () => {
       it('a raw ";" splits parameters as "&" does; an encoded one stays in the value', async () => {

@@ -5,48 +5,24 @@
 import { gzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Runner, startRunner } from '../src/runner.js'
-import { type CallOptions, call } from '../src/testing/http-client.js'
-import { type FixtureAssembly, fixtureTemplate, writeFixtureAssembly } from './fixture-assembly.js'
-import { wiring } from './support/fixture-wiring.js'
+import type { CallOptions } from '../src/testing/http-client.js'
+import { fixtureTemplate } from './fixture-assembly.js'
+import { type EchoedEvent, type ServedFixture, serveFixture } from './support/serve-fixture.js'
 
 const RUNS = 60
 
-interface EchoedEvent {
-  headers: Record<string, string>
-  multiValueHeaders: Record<string, string[]>
-  queryStringParameters: Record<string, string> | null
-  multiValueQueryStringParameters: Record<string, string[]> | null
-  pathParameters: Record<string, string> | null
-  body: string | null
-  isBase64Encoded: boolean
-}
+let served: ServedFixture
 
-let assembly: FixtureAssembly
-let runner: Runner
-
-const send = (method: string, path: string, options?: CallOptions) =>
-  call(runner.origin, method, path, options)
+const send = (method: string, path: string, options?: CallOptions) => served.send(method, path, options)
 
 beforeAll(async () => {
   const template = fixtureTemplate() as { Resources: { Api: { Properties: Record<string, unknown> } } }
   // Compression on, so Content-Encoding is decoded (and refused when wrong).
   template.Resources.Api.Properties.MinimumCompressionSize = 1024
-  assembly = writeFixtureAssembly(template)
-  runner = await startRunner({
-    assemblyDir: assembly.dir,
-    isolation: 'inline',
-    port: 0,
-    functionOutput: 'ignore',
-    log: () => {},
-    wiring,
-  })
+  served = await serveFixture({ template, isolation: 'inline' })
 })
 
-afterAll(async () => {
-  await runner?.stop()
-  assembly?.remove()
-})
+afterAll(() => served?.stop())
 
 const prototypeNames = [
   '__proto__',
