@@ -214,6 +214,7 @@ function banner(
   ownedRedis: boolean,
   name: string | undefined,
   debug: { url: string; isolation: Isolation } | undefined,
+  faultUsage: string | undefined,
 ): string {
   const token = runner.tokens[0] as string
   const header = tokenHeader(runner)
@@ -240,6 +241,8 @@ function banner(
     )
   }
   if (runner.cache) lines.push(`  Cache   ${describeCache(runner.cache)}`)
+  if (runner.cache && faultUsage)
+    lines.push(`  Faults  ${faultUsage} redis:latency 800ms   (from another terminal; --help lists them)`)
   lines.push(`  SSM     ${runner.ssm.url}   (local Parameter Store)`)
   lines.push(`  APIGW   ${runner.apiGateway.url}   (FlushStageAuthorizersCache)`)
   if (debug) lines.push(...debuggerLines(debug.url, debug.isolation))
@@ -410,7 +413,8 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
     process.stderr.write(`warning: could not write the local runner note: ${(error as Error).message}\n`)
   }
   const debug = debuggerUrl ? { url: debuggerUrl, isolation: isolation as Isolation } : undefined
-  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name, debug)}\n`)
+  const faultsBanner = faults ? faultUsage : undefined
+  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name, debug, faultsBanner)}\n`)
   if (mockIdentity) process.stdout.write(`${authorizerBypassWarning(mockIdentity)}\n\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
   const watch = values.watch
