@@ -4,10 +4,12 @@
 // one still open. Clear errors: no runner, a typo, a fault this build cannot inject, a plain cache.
 
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../src/services/redis-server.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
 
 const bin = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
@@ -152,4 +154,39 @@ describe('cubewalk-local fault', () => {
       await runner.stop()
     }
   }, 60_000)
+
+  it('says so when the runner of the note does not answer, or predates faults', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cubewalk-fault-note-'))
+    try {
+      // A live process (this test's) whose note names a port nothing listens on.
+      const note = (control: string | undefined) =>
+        writeFileSync(
+          join(dir, 'local-runner.json'),
+          JSON.stringify({
+            pid: process.pid,
+            endpoints: { ssm: 'http://127.0.0.1:1', apiGateway: 'http://127.0.0.1:1', control },
+            outputs: {},
+          }),
+        )
+      const port = await freePort()
+      note(`http://127.0.0.1:${port}`)
+      const silent = await run('fault', '--assembly', dir, 'redis:drop')
+      expect(silent.code).toBe(1)
+      expect(silent.stderr).toMatch(
+        new RegExp(
+          `^cubewalk-local fault: the local runner does not answer: http://127\\.0\\.0\\.1:${port} did not answer \\(.*ECONNREFUSED.*\\); is \`cubewalk-local\` still running\\?\\n$`,
+        ),
+      )
+      note(undefined)
+      const older = await run('fault', '--assembly', dir, 'redis:drop')
+      expect(older.stderr).toBe(
+        `cubewalk-local fault: the runner serving ${dir} (pid ${process.pid}) takes no faults: restart it with this version\n`,
+      )
+      const bad = await run('fault', '--assembly', dir, '--bogus')
+      expect(bad.code).toBe(1)
+      expect(bad.stderr).toContain("Unknown option '--bogus'")
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
