@@ -8,6 +8,23 @@ export {
   readRunnerState,
 } from './cli/runner-state.js'
 export { isAssemblyFresh, SYNTH_KEY_FILE, type SynthInputs, synthCacheKey } from './cli/synth-cache.js'
+export { applyFault, type FaultOutcome, type FaultTarget } from './faults/apply-fault.js'
+export {
+  FAULT_SPECS,
+  type Fault,
+  type FaultArgument,
+  type FaultKind,
+  type FaultSpec,
+  formatDuration,
+  formatFault,
+} from './faults/fault.js'
+export { FaultError, type FaultErrorCode } from './faults/fault-error.js'
+export {
+  type AnsweredRequest,
+  FaultRequestLog,
+  type FaultRequestLogOptions,
+} from './faults/fault-request-log.js'
+export { parseDuration, parseFault } from './faults/parse-fault.js'
 export {
   DEFAULT_MOCK_IDENTITY,
   type MockIdentity,

@@ -20,6 +20,8 @@ const { main } = await import('@cubewalk/local/cli')
 const { cubewalkWiring } = await import('../src/local-wiring.ts')
 const app = {
   command: 'npm start',
+  // `npm run local` is this script too, so `npm run local -- fault redis:freeze 5s` reads as the fault command.
+  faultCommand: 'npm run local -- fault',
   name: 'cubewalk',
   cdkAppDir: fileURLToPath(new URL('..', import.meta.url)),
   wiring: cubewalkWiring,

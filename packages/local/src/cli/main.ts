@@ -10,6 +10,7 @@ import { createServer } from 'node:net'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { type FaultControl, startFaultControl } from '../faults/fault-control.js'
 import {
   DEFAULT_MOCK_IDENTITY,
   type MockIdentity,
@@ -27,6 +28,7 @@ import { startWatch, type Watch } from '../watch/watch.js'
 import type { LocalWiring } from '../wiring.js'
 import { describeCache } from './cache-description.js'
 import { BatchedWriter, exampleGetPath, formatReport, formatRequest, listRoutes } from './console-output.js'
+import { faultCommand } from './fault-command.js'
 import { closeInspector, openInspector } from './inspector.js'
 import { removeRunnerState, writeRunnerState } from './runner-state.js'
 import {
@@ -42,6 +44,8 @@ import { SynthOutputFilter } from './synth-output.js'
 export interface CliApp {
   /** How the user runs the command, in messages: `npm start`. Default `cubewalk-local`. */
   command?: string
+  /** How the user runs the `fault` subcommand, in messages: `npm run local -- fault`. Default `<command> fault`. */
+  faultCommand?: string
   /** The app's name in the banner. Default: none. */
   name?: string
   /** The CDK app directory (its cdk.json), where `cdk synth` runs and `cdk.out` is. Default: --app-dir, else cwd. */
@@ -55,9 +59,11 @@ export interface CliApp {
   synthInputs?: SynthInputs
 }
 
-const help = (usage: string) => `Usage: ${usage}
+const help = (usage: string, faultUsage: string) => `Usage: ${usage}
+       ${faultUsage} <name> [argument]   (in a second terminal; ${faultUsage} --help lists the faults)
 
-Serves a synthesized CDK app's REST APIs on http://127.0.0.1:3000/<stage>/... as API Gateway would.
+Serves a synthesized CDK app's REST APIs on http://127.0.0.1:3000/<stage>/... as API Gateway would; the second
+form injects a fault (redis:freeze 5s, redis:latency 200ms, redis:drop...) into the cache it serves.
 
 Options (environment variable in brackets):
   --port <n>           port to listen on, 0 = any free one [PORT] (default ${DEFAULT_PORT})
@@ -208,6 +214,7 @@ function banner(
   ownedRedis: boolean,
   name: string | undefined,
   debug: { url: string; isolation: Isolation } | undefined,
+  faultUsage: string | undefined,
 ): string {
   const token = runner.tokens[0] as string
   const header = tokenHeader(runner)
@@ -234,6 +241,8 @@ function banner(
     )
   }
   if (runner.cache) lines.push(`  Cache   ${describeCache(runner.cache)}`)
+  if (runner.cache && faultUsage)
+    lines.push(`  Faults  ${faultUsage} redis:latency 800ms   (from another terminal; --help lists them)`)
   lines.push(`  SSM     ${runner.ssm.url}   (local Parameter Store)`)
   lines.push(`  APIGW   ${runner.apiGateway.url}   (FlushStageAuthorizersCache)`)
   if (debug) lines.push(...debuggerLines(debug.url, debug.isolation))
@@ -266,7 +275,10 @@ async function loadWiring(file: string): Promise<LocalWiring> {
 export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   const command = app.command ?? 'cubewalk-local'
   const fail = failer(command)
-  const HELP = help(app.command ? `${app.command} [-- options]` : `${command} [options]`)
+  const faultUsage = app.faultCommand ?? `${command} fault`
+  if (argv[0] === 'fault')
+    return faultCommand(argv.slice(1), { usage: faultUsage, startCommand: command, cdkAppDir: app.cdkAppDir })
+  const HELP = help(app.command ? `${app.command} [-- options]` : `${command} [options]`, faultUsage)
   let values: ReturnType<typeof parse>['values']
   try {
     values = parse(argv).values
@@ -345,6 +357,7 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
   const out = new BatchedWriter(process.stdout)
   const reportAll = values['report-all'] === true
   const redisUrl = values['redis-url'] ?? env.REDIS_URL
+  let faults: FaultControl | undefined
   let runner: Runner
   try {
     runner = await startRunner({
@@ -364,7 +377,10 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
       ...(concurrency ? { concurrency } : {}),
       isolation,
       functionOutput: values['quiet-functions'] ? 'ignore' : 'inherit',
-      onRequest: (record) => out.line(formatRequest(record)),
+      onRequest: (record) => {
+        out.line(formatRequest(record))
+        faults?.request(record)
+      },
       onInvocation: (report) => {
         if (reportAll || report.cold || report.status !== 'success') out.line(formatReport(report))
       },
@@ -383,14 +399,22 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
 
   const servedAssembly = assemblyDir
   try {
-    // Tools (e.g. a token command) find the local endpoints and the stack's outputs here; written before the
-    // banner, so whoever waits for the banner finds it.
-    writeRunnerState(servedAssembly, runner)
+    faults = await startFaultControl(runner, (line) => out.line(line))
+  } catch (error) {
+    process.stderr.write(
+      `warning: no control endpoint, faults cannot be injected: ${(error as Error).message}\n`,
+    )
+  }
+  try {
+    // Tools (e.g. a token command, the fault command) find the local endpoints and the stack's outputs here;
+    // written before the banner, so whoever waits for the banner finds it.
+    writeRunnerState(servedAssembly, runner, faults?.url)
   } catch (error) {
     process.stderr.write(`warning: could not write the local runner note: ${(error as Error).message}\n`)
   }
   const debug = debuggerUrl ? { url: debuggerUrl, isolation: isolation as Isolation } : undefined
-  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name, debug)}\n`)
+  const faultsBanner = faults ? faultUsage : undefined
+  process.stdout.write(`${banner(runner, assemblyDir, !redisUrl, app.name, debug, faultsBanner)}\n`)
   if (mockIdentity) process.stdout.write(`${authorizerBypassWarning(mockIdentity)}\n\n`)
   const watchdog = isolation === 'inline' ? watchInlineRunner(runner, command) : undefined
   const watch = values.watch
@@ -406,11 +430,13 @@ export async function main(argv: string[], app: CliApp = {}): Promise<number> {
         process.exit(130)
       }
       stopping = true
+      // First, so that the summaries of faults still open come before the stop's own lines.
+      const faultsClosed = faults?.close()
       out.flush()
       process.stderr.write(`\n${signal}: stopping the local API, functions, SSM endpoint and Redis...\n`)
       removeRunnerState(servedAssembly)
       // The watch's builds go once the runner no longer serves them.
-      Promise.all([watchdog?.stop(), runner.stop().then(() => watch?.close())])
+      Promise.all([faultsClosed, watchdog?.stop(), runner.stop().then(() => watch?.close())])
         .finally(() => {
           if (openedInspector) closeInspector()
         })

@@ -17,8 +17,11 @@ export interface RunnerState {
   /** `http://127.0.0.1:3000` */
   readonly origin: string
   readonly stages: readonly string[]
-  /** Base URLs for the AWS SDK's `endpoint` option (or AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_API_GATEWAY). */
-  readonly endpoints: { readonly ssm: string; readonly apiGateway: string }
+  /**
+   * Base URLs for the AWS SDK's `endpoint` option (or AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_API_GATEWAY), and
+   * the runner's own control endpoint, where the `fault` command sends faults (absent: the runner takes none).
+   */
+  readonly endpoints: { readonly ssm: string; readonly apiGateway: string; readonly control?: string }
   readonly outputs: Readonly<Record<string, string>>
 }
 
@@ -29,14 +32,18 @@ export class RunnerStateError extends Error {
   }
 }
 
-export function writeRunnerState(assemblyDir: string, runner: Runner): string {
+export function writeRunnerState(assemblyDir: string, runner: Runner, control?: string): string {
   const state: RunnerState = {
     pid: process.pid,
     stackName: runner.model.stackName,
     region: runner.region,
     origin: runner.origin,
     stages: runner.stages,
-    endpoints: { ssm: runner.ssm.url, apiGateway: runner.apiGateway.url },
+    endpoints: {
+      ssm: runner.ssm.url,
+      apiGateway: runner.apiGateway.url,
+      ...(control === undefined ? {} : { control }),
+    },
     outputs: runner.outputs,
   }
   const file = join(assemblyDir, RUNNER_STATE_FILE)
@@ -86,6 +93,7 @@ export function readRunnerState(assemblyDir: string, command = 'npm start'): Run
     typeof state.pid !== 'number' ||
     typeof state.endpoints?.ssm !== 'string' ||
     typeof state.endpoints?.apiGateway !== 'string' ||
+    !['string', 'undefined'].includes(typeof state.endpoints.control) ||
     typeof state.outputs !== 'object'
   ) {
     throw new RunnerStateError(`${file} is not a local runner note; restart \`${command}\``)
