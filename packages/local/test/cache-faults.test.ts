@@ -4,6 +4,7 @@
 // the old primary, nothing acknowledged lost), heal, and the runner passing the replica count to the wiring.
 
 import { existsSync, readFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LocalServices, startRunner } from '../src/index.js'
 import type { CacheShape } from '../src/services/cache-front/cache-template.js'
@@ -325,6 +326,28 @@ describe('stop while frozen', () => {
     await cache.stop()
     expect(performance.now() - began).toBeLessThan(5_000)
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }))
+    // Nothing can start a server again once stopped.
+    await expect(cache.restart()).rejects.toThrow(/stopped/)
+    await expect(cache.heal()).rejects.toThrow(/stopped/)
+  })
+
+  it('waits for a fault in progress, so a restart cannot start a server after the stop', async () => {
+    const cache = await start()
+    await cache.kill()
+    const restarting = cache.restart()
+    await sleep(20) // the restart is under way (it takes a redis-server start)
+    await cache.stop()
+    await restarting
+    // The restart finished before the stop, which then stopped the server it started.
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: cache.redis.port })
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(false)
+      })
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'))
+    })
+    expect(refused).toBe(true)
   })
 })
 

@@ -112,6 +112,7 @@ export interface LocalCache {
    * server restarted (the primary first, empty; see {@link restart}). Resolves once replicas have synced. */
   heal(): Promise<void>
   faultState(): LocalCacheFaultState
+  /** Stops the front and every server, after the fault running now (if any); later faults reject. */
   stop(): Promise<void>
 }
 
@@ -136,7 +137,20 @@ export async function startLocalCache(options: LocalCacheOptions): Promise<Local
     frozenUntil = undefined
     for (const node of nodes) node.thaw()
   }
+  // One fault at a time: a restart half done must not meet a failover, nor a stop.
+  let queue: Promise<unknown> = Promise.resolve()
+  let stopped = false
+  const serial = <T>(operation: () => Promise<T>): Promise<T> => {
+    const result = queue.then(() => {
+      if (stopped) throw new Error('the local cache is stopped')
+      return operation()
+    })
+    queue = result.catch(() => {})
+    return result
+  }
   const stop = async () => {
+    stopped = true
+    await queue
     endFreeze()
     await front?.close()
     await Promise.all(nodes.map((node) => node.stop()))
@@ -205,14 +219,6 @@ export async function startLocalCache(options: LocalCacheOptions): Promise<Local
     const replicaNodes = () => nodes.filter((node) => node !== primary)
     const syncReplicas = () =>
       Promise.all(replicaNodes().map((node) => (node.running ? node.waitForSync() : undefined)))
-
-    // One fault at a time: a restart half done must not meet a failover.
-    let queue: Promise<unknown> = Promise.resolve()
-    const serial = <T>(operation: () => Promise<T>): Promise<T> => {
-      const result = queue.then(operation)
-      queue = result.catch(() => {})
-      return result
-    }
 
     const promote = async (target: CacheNode) => {
       await target.replicate(undefined)
