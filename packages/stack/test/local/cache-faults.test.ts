@@ -127,19 +127,23 @@ describe('faults of the faithful cache, through the API', () => {
   })
 
   it('dropped connections: the function reconnects, requests during the drops answer 200 or 503, never 500', async () => {
-    expect((await listWorlds()).status).toBe(200)
+    // Four instances, warm, so that what follows measures drops rather than cold starts.
+    const warm = await Promise.all(Array.from({ length: 4 }, listWorlds))
+    expect(warm.map((response) => response.status)).toEqual([200, 200, 200, 200])
     const responses: HttpResponse[] = []
     let running = true
     const load = Array.from({ length: 4 }, async () => {
       while (running) responses.push(await listWorlds())
     })
-    for (let i = 0; i < 5; i++) {
+    let drops = 0
+    while ((responses.length < 40 || drops < 5) && drops < 150) {
       await sleep(100)
       cache.front.dropConnections()
+      drops++
     }
     running = false
     await Promise.all(load)
-    expect(responses.length).toBeGreaterThan(5)
+    expect(responses.length).toBeGreaterThanOrEqual(40)
     for (const response of responses) {
       expect([200, 503]).toContain(response.status)
       if (response.status === 503) expectUnavailable(response)
