@@ -52,18 +52,17 @@ export class CacheNode {
   /** The node this one replicates; undefined for a primary. */
   #primary: CacheNode | undefined
 
-  private constructor(setup: CacheNodeSetup, redis: LocalRedis, pid: number, primary: CacheNode | undefined) {
+  private constructor(setup: CacheNodeSetup, redis: LocalRedis, pid: number) {
     this.#setup = setup
     this.#redis = redis
     this.port = redis.port
     this.#pid = pid
-    this.#primary = primary
   }
 
-  /** A fresh node on `port` (a free one by default), a replica of `primary` when given. */
-  static async start(setup: CacheNodeSetup, options: { port?: number; primary?: CacheNode } = {}) {
-    const { redis, pid } = await CacheNode.#launch(setup, options.port, options.primary)
-    return new CacheNode(setup, redis, pid, options.primary)
+  /** A fresh node on a free port, a primary until told to {@link replicate} another. */
+  static async start(setup: CacheNodeSetup): Promise<CacheNode> {
+    const { redis, pid } = await CacheNode.#launch(setup, undefined, undefined)
+    return new CacheNode(setup, redis, pid)
   }
 
   static async #launch(
