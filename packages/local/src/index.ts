@@ -53,6 +53,7 @@ export type { ApiGatewayEndpoint } from './services/api-gateway-endpoint.js'
 export type { AdminConnection } from './services/cache-front/admin-connection.js'
 export {
   type CacheFront,
+  type CacheFrontAddress,
   type CacheFrontEvent,
   type CacheFrontStats,
   IAM_CONNECTION_LIFETIME_MS,
@@ -64,7 +65,10 @@ export {
 } from './services/cache-front/cache-template.js'
 export {
   type LocalCache,
+  type LocalCacheFaultState,
   type LocalCacheOptions,
+  type LocalCacheReplica,
+  MAX_LOCAL_REPLICAS,
   startLocalCache,
 } from './services/cache-front/local-cache.js'
 export { freePort, pingRedis, RedisServerMissingError } from './services/redis-server.js'

@@ -260,7 +260,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       clusterMode: cache.shape.clusterMode,
       serverless: cache.shape.serverless,
       cacheName: cache.shape.cacheName,
-      replicas: 0,
+      replicas: cache.replicas,
     }
   const output = options.functionOutput ?? 'inherit'
   const stdout: Writable | null =

@@ -29,7 +29,10 @@ export interface LocalCacheService {
   readonly serverless: boolean
   /** Replication group id or serverless cache name, as in the template. */
   readonly cacheName: string
-  /** Replicas that can confirm a write (Redis WAIT) locally: 0, the local cache has none. */
+  /**
+   * Replicas that can confirm a write (Redis WAIT) locally: the template's count for a node-based cache without
+   * cluster mode (LocalCache.replicas), 0 for serverless and cluster-mode caches.
+   */
   readonly replicas: number
 }
 

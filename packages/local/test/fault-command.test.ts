@@ -131,13 +131,23 @@ describe('cubewalk-local fault', () => {
       expect(dropped.stdout).toMatch(/^redis:drop: closed \d+ client connections?\n$/)
 
       const kill = await fault('redis:kill')
-      expect(kill.code).toBe(1)
-      expect(kill.stderr).toMatch(/^cubewalk-local fault: redis:kill is not available in this build: /)
-      await runner.printed('fault redis:kill not applied: redis:kill is not available in this build')
+      expect(kill).toEqual({
+        code: 0,
+        stdout: 'redis:kill: redis-server killed: connections refused until redis:restart or redis:heal\n',
+        stderr: '',
+      })
+      // The fixture's cache has no replica: the failover is refused, with the reason, and changes nothing.
+      const failover = await fault('redis:failover')
+      expect(failover.code).toBe(1)
+      expect(failover.stderr).toMatch(
+        /^cubewalk-local fault: redis:failover refused: failover\(\): the cache Cache has no replica/,
+      )
+      await runner.printed('fault redis:failover not applied: redis:failover refused:')
     } finally {
       expect(await runner.stop()).toBe(0)
     }
     expect(runner.output()).toContain('fault redis:latency 300ms: no requests; still on at exit')
+    expect(runner.output()).toContain('fault redis:kill: no requests; still on at exit')
     // The note went with the runner: the next fault is told to start one.
     expect((await fault('redis:drop')).stderr).toContain('start `cubewalk-local` first')
   }, 60_000)

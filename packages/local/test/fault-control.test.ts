@@ -111,20 +111,57 @@ describe('applyFault on a local cache', () => {
     expect(cache.front.stats().connections).toBe(0)
   })
 
-  it('answers "not available in this build" for the faults this build cannot inject', async () => {
-    for (const fault of [
-      { kind: 'kill' },
-      { kind: 'restart' },
-      { kind: 'freeze', ms: 1000 },
-      { kind: 'failover' },
-      { kind: 'heal' },
-    ] as const) {
-      const error = await refusal(applyFault(target(), fault))
-      expect(error.code).toBe('not-available')
-      expect(error.message).toMatch(
-        /^redis:[a-z]+ is not available in this build: the local cache cannot kill, restart, freeze or fail over its redis-server yet \(available: redis:latency, redis:drop, redis:expire-tokens\)$/,
-      )
+  it('redis:kill stops the server until redis:restart, which brings it back empty on the same endpoint', async () => {
+    const before = await client()
+    await before.send(['SET', 'k', 'v'])
+    const killed = await applyFault(target(), { kind: 'kill' })
+    expect(killed.done).toBe('redis-server killed: connections refused until redis:restart or redis:heal')
+    await before.closed
+    expect(cache.faultState().killed).toBe(true)
+    const restarted = await applyFault(target(), { kind: 'restart' })
+    expect(restarted.done).toBe(
+      'redis-server restarted on the same port, empty (nothing is persisted locally)',
+    )
+    const after = await client()
+    try {
+      expect(await after.send(['GET', 'k'])).toEqual([null])
+      expect(cache.faultState().killed).toBe(false)
+    } finally {
+      after.close()
     }
+  })
+
+  it('redis:freeze holds every answer until its end; redis:heal ends it early and says what it undid', async () => {
+    const c = await client()
+    try {
+      const frozen = await applyFault(target(), { kind: 'freeze', ms: 60_000 })
+      expect(frozen.done).toBe('redis-server frozen (SIGSTOP) for 1m: connections stay open, nothing answers')
+      let answered = false
+      const ping = c.send(['PING']).then((reply) => {
+        answered = true
+        return reply
+      })
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(answered).toBe(false)
+      await applyFault(target(), { kind: 'latency', ms: 50 })
+      const healed = await applyFault(target(), { kind: 'heal' })
+      expect(healed.done).toBe('thawed, latency removed; IAM tokens accepted again')
+      expect(await ping).toEqual(['PONG'])
+      expect(cache.faultState()).toMatchObject({ frozenUntil: undefined, latencyMs: 0, killed: false })
+      expect((await applyFault(target(), { kind: 'heal' })).done).toBe(
+        'nothing was in force; IAM tokens accepted again',
+      )
+    } finally {
+      c.close()
+    }
+  })
+
+  it('refuses, with the cache’s reason, a failover the cache cannot make (here: no replica)', async () => {
+    const error = await refusal(applyFault(target(), { kind: 'failover' }))
+    expect(error.code).toBe('refused')
+    expect(error.message).toBe(
+      'redis:failover refused: failover(): the cache Cache has no replica in the template: there is nothing to fail over to',
+    )
   })
 
   it('says why there is nothing to inject into without a faithful cache', async () => {
@@ -164,7 +201,7 @@ describe('the control endpoint', () => {
     }
   })
 
-  it('answers bad faults 400, unavailable ones 501, with the parser’s message, and logs refusals', async () => {
+  it('answers bad faults 400, refused ones 409, with the parser’s or the cache’s message, and logs refusals', async () => {
     expect(await sendFault(control.url, 'redis:frezee 5s')).toEqual({
       ok: false,
       status: 400,
@@ -176,13 +213,13 @@ describe('the control endpoint', () => {
       status: 400,
       code: 'bad-argument',
     })
-    expect(await sendFault(control.url, 'redis:kill')).toMatchObject({
+    expect(await sendFault(control.url, 'redis:failover')).toMatchObject({
       ok: false,
-      status: 501,
-      code: 'not-available',
-      message: expect.stringContaining('redis:kill is not available in this build'),
+      status: 409,
+      code: 'refused',
+      message: expect.stringContaining('redis:failover refused: failover(): the cache Cache has no replica'),
     })
-    expect(printed.at(-1)).toMatch(/^fault redis:kill not applied: redis:kill is not available in this build/)
+    expect(printed.at(-1)).toMatch(/^fault redis:failover not applied: redis:failover refused: /)
   })
 
   it('refuses what is not a fault: bad JSON, other shapes, hostile keys, unknown paths and methods', async () => {

@@ -122,6 +122,18 @@ describe('FaultRequestLog', () => {
     ])
   })
 
+  it('ends a kill at a failover (the endpoint leads to the promoted replica), which is followed on its own', () => {
+    log.applied({ kind: 'kill' }, 'killed')
+    answer(100, 503)
+    answer(100, 503)
+    log.applied({ kind: 'failover' }, 'promoted')
+    answer(300, 200)
+    expect(lines.slice(2)).toEqual([
+      'fault redis:kill: 3 requests → 503 ×2, 200 ×1; first 200 after 500 ms (300 ms after redis:failover)',
+      'fault redis:failover: 1 request → 200 ×1; first 200 after 300 ms',
+    ])
+  })
+
   it('follows overlapping faults each on its own; heal ends all that last', () => {
     log.applied({ kind: 'latency', ms: 800 }, 'slow')
     log.applied({ kind: 'kill' }, 'killed')

@@ -102,6 +102,7 @@ describe('isRedisUnavailableError: the lists, entry by entry', () => {
       'MASTERDOWN',
       'NOAUTH',
       'WRONGPASS',
+      'UNBLOCKED',
     ]) {
       expect(isRedisUnavailableError(new ReplyError(`${word} now`)), word).toBe(true)
       expect(isRedisUnavailableError(new ReplyError(`${word}X now`)), `${word}X`).toBe(false)

@@ -88,6 +88,7 @@ function replyCases(): Array<[string, ErrorClass, Make, boolean]> {
     ['MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no', true],
     ['NOAUTH Authentication required.', true],
     ['WRONGPASS invalid username-password pair or user is disabled.', true],
+    ['UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)', true],
     ['WRONGTYPE Operation against a key holding the wrong kind of value', false],
     ["ERR unknown command 'NOPE'", false],
     ['NOSCRIPT No matching script. Please use EVAL.', false],

@@ -18,7 +18,10 @@ export const IAM_AUTH_ENV = {
   redisIamAuthServerless: ENV.redisIamAuthServerless,
 } as const
 
-/** The blocks function's durable-writes variables; the local runner removes them (its Redis has no replica). */
+/**
+ * The blocks function's durable-writes variables; the local wiring removes them when the local cache has fewer
+ * replicas than they ask for (the plain cache has none).
+ */
 export const DURABLE_WRITES_ENV = {
   redisDurableReplicas: ENV.redisDurableReplicas,
   redisDurableTimeoutMs: ENV.redisDurableTimeoutMs,

@@ -9,6 +9,8 @@ export function describeCache(cache: LocalCache): string {
     front.tls ? 'TLS' : 'no TLS',
     ...shape.users.map((user) => `user ${user.userName}${user.authentication === 'iam' ? ' (IAM)' : ''}`),
     ...(shape.clusterMode ? ['cluster protocol'] : []),
+    // Durable writes wait for replicas: whether any exists locally decides whether they stay on.
+    ...(cache.replicas > 0 ? [`${cache.replicas} replica${cache.replicas === 1 ? '' : 's'}`] : []),
   ]
   return (
     `${front.tls ? 'rediss' : 'redis'}://${front.host}:${front.port}   (${shape.cacheName}: ${traits.join(', ')}; ` +

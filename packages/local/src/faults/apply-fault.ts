@@ -1,10 +1,9 @@
 // Applies a fault to the cache a runner serves. One table, ACTIONS, from fault kind to what it does to the
-// cache: a fault is a line there. Kill, restart, freeze, failover and heal need the local cache to control its
-// redis-server (LocalCache.kill(), restart(), freeze(ms), failover(), heal()), which this build does not have yet:
-// their lines answer "not available in this build" until they are wired.
+// cache (the methods of LocalCache and its front): a fault is a line there, and its answer says what was done in
+// the words the runner's log and the `fault` command print.
 
 import type { LocalCache } from '../services/cache-front/local-cache.js'
-import { FAULT_SPECS, type Fault, type FaultKind, faultSpec, formatDuration } from './fault.js'
+import { type Fault, type FaultKind, faultSpec, formatDuration } from './fault.js'
 import { FaultError } from './fault-error.js'
 
 /** What a fault acts on: a runner (`startRunner`'s result) has both. */
@@ -24,22 +23,6 @@ export interface FaultOutcome {
 type FaultOf<K extends FaultKind> = Extract<Fault, { readonly kind: K }>
 type Action<K extends FaultKind> = (cache: LocalCache, fault: FaultOf<K>) => string | Promise<string>
 
-/** The placeholders below, so that the message can list what does work. */
-const placeholders = new Set<unknown>()
-
-const unavailable = (kind: FaultKind): (() => never) => {
-  const action = (): never => {
-    const available = FAULT_SPECS.filter((spec) => !placeholders.has(ACTIONS[spec.kind])).map((s) => s.name)
-    throw new FaultError(
-      'not-available',
-      `${faultSpec(kind).name} is not available in this build: the local cache cannot kill, restart, freeze or ` +
-        `fail over its redis-server yet (available: ${available.join(', ')})`,
-    )
-  }
-  placeholders.add(action)
-  return action
-}
-
 const connections = (n: number) => `${n} client connection${n === 1 ? '' : 's'}`
 
 const ACTIONS: { readonly [K in FaultKind]: Action<K> } = {
@@ -54,11 +37,42 @@ const ACTIONS: { readonly [K in FaultKind]: Action<K> } = {
     cache.front.expireTokens()
     return 'IAM tokens signed until now are refused from now on; fresh ones pass'
   },
-  kill: unavailable('kill'),
-  restart: unavailable('restart'),
-  freeze: unavailable('freeze'),
-  failover: unavailable('failover'),
-  heal: unavailable('heal'),
+  kill: async (cache) => {
+    await cache.kill()
+    return 'redis-server killed: connections refused until redis:restart or redis:heal'
+  },
+  restart: async (cache) => {
+    await cache.restart()
+    return 'redis-server restarted on the same port, empty (nothing is persisted locally)'
+  },
+  freeze: async (cache, { ms }) => {
+    await cache.freeze(ms)
+    return `redis-server frozen (SIGSTOP) for ${formatDuration(ms)}: connections stay open, nothing answers`
+  },
+  failover: async (cache) => {
+    if (cache.shape.serverless) {
+      await cache.failover()
+      return 'node replaced behind the serverless endpoint: every connection closed, data kept'
+    }
+    const from = cache.faultState().primary
+    await cache.failover()
+    const to = cache.faultState().primary
+    return `replica on port ${to.port} promoted, the endpoint leads to it; the old primary (port ${from.port}) answers READONLY to connections still open to it`
+  },
+  heal: async (cache) => {
+    const before = cache.faultState()
+    await cache.heal()
+    const undone = [
+      ...(before.killed || before.replicas.some((replica) => !replica.running)
+        ? ['dead servers restarted']
+        : []),
+      ...(before.frozenUntil ? ['thawed'] : []),
+      ...(before.latencyMs > 0 ? ['latency removed'] : []),
+    ]
+    return undone.length > 0
+      ? `${undone.join(', ')}; IAM tokens accepted again`
+      : 'nothing was in force; IAM tokens accepted again'
+  },
 }
 
 /** Applies `fault` to the target's cache; a FaultError when there is none or the fault cannot be injected. */
@@ -74,5 +88,12 @@ export async function applyFault(target: FaultTarget, fault: Fault): Promise<Fau
     )
   }
   const action = ACTIONS[fault.kind] as Action<FaultKind>
-  return { fault, done: await action(cache, fault) }
+  try {
+    return { fault, done: await action(cache, fault) }
+  } catch (error) {
+    // The cache refuses what its state does not allow (a failover without a replica, or of a frozen primary);
+    // its message says why and what to do instead.
+    if (error instanceof FaultError) throw error
+    throw new FaultError('refused', `${faultSpec(fault.kind).name} refused: ${(error as Error).message}`)
+  }
 }

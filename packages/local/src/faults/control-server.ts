@@ -37,7 +37,7 @@ const STATUS_OF: { readonly [C in FaultErrorCode]: number } = {
   'unknown-fault': 400,
   'bad-argument': 400,
   'no-cache': 409,
-  'not-available': 501,
+  refused: 409,
 }
 
 class HttpError extends Error {

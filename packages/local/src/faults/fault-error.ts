@@ -8,8 +8,8 @@ export type FaultErrorCode =
   | 'bad-argument'
   /** The runner serves no cache a fault can act on (none in the template, `--cache plain`, REDIS_URL). */
   | 'no-cache'
-  /** The fault is known but this build of the runner cannot inject it. */
-  | 'not-available'
+  /** The cache cannot take the fault in its state (a failover without a replica, or of a frozen primary). */
+  | 'refused'
 
 export class FaultError extends Error {
   readonly code: FaultErrorCode

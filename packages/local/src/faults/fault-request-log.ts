@@ -98,6 +98,11 @@ export class FaultRequestLog {
       case 'kill':
         this.#begin(fault, label, startedAt, undefined)
         return
+      case 'failover':
+        // After a kill, promoting the replica is what ends the outage: the endpoint leads to a live node again.
+        endsOthers(['kill'], label)
+        this.#begin(fault, label, startedAt, now)
+        return
       case 'freeze':
         this.#begin(fault, label, startedAt, startedAt + fault.ms, 'the thaw')
         return

@@ -53,7 +53,7 @@ export const FAULT_SPECS: readonly FaultSpec[] = [
     name: 'redis:restart',
     argument: none,
     usage: '',
-    help: 'restart redis-server (after redis:kill, or kill and start it again); its data is kept',
+    help: 'restart redis-server on the same port (killing it first if alive); it comes back empty',
   },
   {
     kind: 'freeze',
@@ -76,7 +76,7 @@ export const FAULT_SPECS: readonly FaultSpec[] = [
     name: 'redis:failover',
     argument: none,
     usage: '',
-    help: 'promote a replica: the endpoint leads to it, the old primary answers READONLY',
+    help: 'promote the replica: the endpoint leads to it, the old primary answers READONLY',
   },
   {
     kind: 'drop',
@@ -97,7 +97,7 @@ export const FAULT_SPECS: readonly FaultSpec[] = [
     name: 'redis:heal',
     argument: none,
     usage: '',
-    help: 'undo every fault: restart or thaw redis-server, remove the latency',
+    help: 'undo every fault: restart or thaw redis-server, remove the latency, accept IAM tokens again',
   },
 ]
 

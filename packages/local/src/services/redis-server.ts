@@ -96,9 +96,10 @@ export async function startLocalRedis(options: StartLocalRedisOptions = {}): Pro
   const dir = mkdtempSync(join(tmpdir(), 'cubewalk-local-redis-'))
   const args = ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--dir', dir]
   args.push('--loglevel', 'warning', ...(options.args ?? []))
-  // $0 is redis-server; the watchdog waits for EOF on stdin, then stops it and removes its directory.
+  // $0 is redis-server; the watchdog waits for EOF on stdin, then stops it and removes its directory. SIGCONT after
+  // the SIGTERM: a server frozen by a fault (SIGSTOP) would otherwise hold the signal pending and never exit.
   const script =
-    '"$0" "$@" & pid=$!; read _ignored; kill $pid 2>/dev/null; wait $pid; rm -rf "$CUBEWALK_REDIS_DIR"'
+    '"$0" "$@" & pid=$!; read _ignored; kill $pid 2>/dev/null; kill -CONT $pid 2>/dev/null; wait $pid; rm -rf "$CUBEWALK_REDIS_DIR"'
   const child: ChildProcess = spawn('sh', ['-c', script, bin, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,

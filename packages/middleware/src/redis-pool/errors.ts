@@ -48,8 +48,9 @@ const unavailableMessages = [
 ]
 
 // Server replies that mean "not now" (failover, cluster reconfiguration, loading, credentials being rotated),
-// never "your request is wrong".
-const unavailableReplies = /^(READONLY|CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|NOAUTH|WRONGPASS)\b/
+// never "your request is wrong". UNBLOCKED: a primary demoted by a failover ends every blocked command (a durable
+// write's WAIT, a BLPOP) with it.
+const unavailableReplies = /^(READONLY|CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|NOAUTH|WRONGPASS|UNBLOCKED)\b/
 
 // redis-errors' ReplyError, as ioredis exports it (typed `any` there). Every error reply extends it: ioredis 6's
 // SimpleError/BlobError and the ReplyError ioredis 5's parser throws.

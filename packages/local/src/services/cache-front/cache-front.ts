@@ -74,12 +74,16 @@ export interface CacheFront {
   /** Where new connections are forwarded to. */
   readonly upstream: CacheFrontAddress
   stats(): CacheFrontStats
+  /** The delay {@link setLatency} set (0: none). */
+  readonly latencyMs: number
   /** Every command reaches Redis `ms` later from now on (0 removes the delay). Order is kept. */
   setLatency(ms: number): void
   /** Closes every client connection at once, as a network failure would. Returns how many were closed. */
   dropConnections(): number
   /** Every token signed until now is refused from now on (as if it had expired); new tokens pass. */
   expireTokens(): void
+  /** Undoes {@link expireTokens}: tokens pass again while their own 15 minutes last. */
+  restoreTokens(): void
   /**
    * New connections go to this server from now on (a failover: the endpoint now leads to another node).
    * Connections already open stay with the old one, as they do in ElastiCache until they are closed.
@@ -259,6 +263,9 @@ export async function startCacheFront(options: CacheFrontOptions): Promise<Cache
       return upstream
     },
     stats: () => ({ connections: connections.size, ...counters }),
+    get latencyMs() {
+      return latencyMs
+    },
     setLatency(ms: number) {
       if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError('setLatency: ms must be a number >= 0')
       latencyMs = ms
@@ -270,6 +277,9 @@ export async function startCacheFront(options: CacheFrontOptions): Promise<Cache
     },
     expireTokens() {
       tokensValidAfter = now().getTime()
+    },
+    restoreTokens() {
+      tokensValidAfter = undefined
     },
     switchUpstream(newHost: string, newPort: number) {
       upstream = { host: newHost, port: newPort }
