@@ -52,6 +52,11 @@ export interface ElastiCacheIamAuthOptions {
 export interface ElastiCacheIamPasswordProvider {
   (): Promise<string>
   readonly reauthenticateAfterMs: number
+  /**
+   * The cache refused `token` (WRONGPASS): it is not handed out again, and the next call signs a new one. The pool
+   * calls it; a token can be refused before its time when the credentials that signed it expired or were revoked.
+   */
+  readonly refused: (token: string) => void
 }
 
 const checkOptions = (options: ElastiCacheIamAuthOptions): void => {
@@ -164,5 +169,9 @@ export const elastiCacheIamAuth = (options: ElastiCacheIamAuthOptions): ElastiCa
     })
     return signing
   }
-  return Object.assign(elastiCacheIamToken, { reauthenticateAfterMs })
+  const refused = (token: string): void => {
+    // Only the token refused: a newer one signed meanwhile (by another connection's attempt) may be good.
+    if (cached?.token === token) cached = undefined
+  }
+  return Object.assign(elastiCacheIamToken, { reauthenticateAfterMs, refused })
 }

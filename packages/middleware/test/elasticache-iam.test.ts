@@ -147,6 +147,32 @@ describe('elastiCacheIamAuth', () => {
     expect(signings).toBe(3)
   })
 
+  it('forgets a token the cache refused, and only that one: the next call signs afresh', async () => {
+    let clock = signingDate.getTime()
+    let signings = 0
+    const provider = elastiCacheIamAuth({
+      cacheName: 'c1',
+      userId: 'u',
+      region: 'eu-west-1',
+      credentials: () => {
+        signings += 1
+        return credentials
+      },
+      now: () => new Date(clock),
+    })
+    const first = await provider()
+    // A refusal of some older token leaves the cached one alone.
+    provider.refused('an-older-token')
+    expect(await provider()).toBe(first)
+    expect(signings).toBe(1)
+    provider.refused(first)
+    clock += 1_000
+    const second = await provider()
+    expect(signings).toBe(2)
+    expect(second).not.toBe(first)
+    expect(await provider()).toBe(second)
+  })
+
   it('never caches a failed signing', async () => {
     let fail = true
     const provider = elastiCacheIamAuth({

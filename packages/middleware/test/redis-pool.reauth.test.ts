@@ -150,6 +150,68 @@ describe('redisPool with elastiCacheIamAuth: re-authentication of live connectio
     expect(Number(await client.client('ID'))).toBe(connectionId)
   })
 
+  it('tells the provider which password the server refused, at connect and at re-AUTH, and nothing else', async () => {
+    // A provider that reuses its password until told it was refused, as elastiCacheIamAuth reuses its token.
+    let current = 'test-old-password-not-secret'
+    const refused: string[] = []
+    const provider = Object.assign(() => current, {
+      reauthenticateAfterMs,
+      refused: (password: string) => {
+        refused.push(password)
+        if (password === current) current = 'test-new-password-not-secret'
+      },
+    })
+    await server.cli(
+      'ACL',
+      'SETUSER',
+      user,
+      'reset',
+      'on',
+      '>test-old-password-not-secret',
+      '~*',
+      '&*',
+      '+@all',
+    )
+    const client = getRedisClient({
+      host: server.host,
+      port: server.port,
+      username: user,
+      password: provider,
+    })
+    client.on('error', () => {})
+    expect(await client.ping()).toBe('PONG')
+    expect(refused).toEqual([])
+
+    // The server stops accepting the password: the next re-AUTH is refused, the connection stays as it was.
+    await server.cli(
+      'ACL',
+      'SETUSER',
+      user,
+      'reset',
+      'on',
+      '>test-new-password-not-secret',
+      '~*',
+      '&*',
+      '+@all',
+    )
+    const deadline = Date.now() + 5_000
+    while (refused.length === 0 && Date.now() < deadline) await sleep(20)
+    expect(refused).toEqual(['test-old-password-not-secret'])
+    // The next re-AUTH uses the new password and succeeds: no more refusals.
+    await sleep(3 * reauthenticateAfterMs)
+    expect(refused).toEqual(['test-old-password-not-secret'])
+
+    // At connect: the connection is dropped while the provider hands out a password the server refuses; the
+    // reconnect's refusal reaches the provider, whose next password gets the client back by itself.
+    current = 'test-stale-password-not-secret'
+    await server.cli('CLIENT', 'KILL', 'USER', user)
+    // The request that meets the refused reconnect fails (the API's 503); the one after it does not.
+    await client.incr('reauth:counter').catch(() => undefined)
+    expect(refused).toContain('test-stale-password-not-secret')
+    expect(await client.incr('reauth:counter')).toBeGreaterThan(0)
+    expect(refused.filter((password) => password === 'test-new-password-not-secret')).toEqual([])
+  })
+
   it('rejects a reauthenticateAfterMs setTimeout cannot hold', () => {
     const provider = Object.assign(() => 'test-password-not-secret', { reauthenticateAfterMs: 2 ** 31 })
     expect(() => getRedisClient({ host: server.host, port: server.port, password: provider })).toThrow(

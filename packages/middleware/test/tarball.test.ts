@@ -515,6 +515,62 @@ describe('the IAM example, bundled from the tarball, against a TLS redis-server'
   })
 })
 
+describe('a refused IAM token, with the pool and provider from the tarball', () => {
+  // Redis cannot check an IAM token, so the user's password is set to one: the token the provider signs at a
+  // given time (signing is deterministic for a date and credentials). The cache then moves on to the token of two
+  // seconds later, as ElastiCache refuses a token whose credentials expired: the reconnect presents the reused
+  // token, is refused, and the provider must sign afresh instead of handing out the refused one for 10 minutes.
+  const script = `
+import { elastiCacheIamAuth } from '@cubewalk/middleware/elasticache-iam'
+import { closeRedisPool, getRedisClient } from '@cubewalk/middleware/redis-pool'
+import { Redis } from 'ioredis'
+const [url, user] = process.argv.slice(2)
+const credentials = { accessKeyId: 'AKIDEXAMPLENOTSECRET', secretAccessKey: 'test-secret-key-not-secret' }
+let clock = Date.parse('2026-12-03T12:00:00Z')
+const options = { cacheName: 'tarball-cache', userId: user, region: 'eu-west-1', credentials, now: () => new Date(clock) }
+const provider = elastiCacheIamAuth(options)
+const tokenAt = (ms) => elastiCacheIamAuth({ ...options, now: () => new Date(ms) })()
+const admin = new Redis(url)
+const setPassword = async (token) => admin.call('ACL', 'SETUSER', user, 'reset', 'on', '>' + token, '~*', '+@all')
+await setPassword(await tokenAt(clock))
+const client = getRedisClient({ url, username: user, password: provider })
+client.on('error', () => {})
+const first = await client.call('ACL', 'WHOAMI')
+clock += 2000
+await setPassword(await tokenAt(clock))
+await admin.call('CLIENT', 'KILL', 'USER', user)
+const answers = []
+for (let i = 0; i < 5; i++) answers.push(await client.call('ACL', 'WHOAMI').then(String, (e) => 'failed: ' + e.message))
+console.log(JSON.stringify({ first, answers }))
+await closeRedisPool()
+admin.disconnect()
+`
+  let redis: RedisProcess
+
+  beforeAll(async () => {
+    redis = await startRedis()
+    writeFileSync(join(project, 'refused-token.mjs'), script)
+  }, 60_000)
+  afterAll(async () => {
+    await redis?.stop()
+  })
+
+  it('signs a new token after the cache refused the one it reused, and reconnects by itself', () => {
+    const user = 'cubewalk-tarball-refused'
+    const out = execFileSync(process.execPath, ['refused-token.mjs', redis.url, user], {
+      cwd: project,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    const { first, answers } = JSON.parse(out) as { first: string; answers: string[] }
+    expect(first).toBe(user)
+    // At most the request that met the refused reconnect fails; every later one is served on the fresh token.
+    expect(answers.at(-1)).toBe(user)
+    expect(answers.filter((answer) => answer !== user).length).toBeLessThanOrEqual(1)
+  })
+})
+
 describe('the Powertools example (Idempotency + Logger), bundled from the tarball, against the shared Redis', () => {
   let lambda: BundleProcess
   let deadRedis: BundleProcess

@@ -12,9 +12,14 @@ import { checkKnownKeys, optionKeys } from '../options/check-known-keys.js'
  * long after it became ready (and again after each such AUTH), without closing it: ElastiCache disconnects
  * IAM-authenticated connections after 12 hours. `elastiCacheIamAuth` (`@cubewalk/middleware/elasticache-iam`)
  * returns such a provider.
+ *
+ * With `refused`, the pool tells the provider when the server refused a password it returned (`WRONGPASS` to a
+ * connection's AUTH or a re-AUTH), so that a provider which reuses its passwords (a token cache) stops handing
+ * that one out and the next attempt gets a fresh one.
  */
 export type RedisPasswordProvider = (() => string | Promise<string>) & {
   readonly reauthenticateAfterMs?: number | undefined
+  readonly refused?: ((password: string) => void) | undefined
 }
 
 /** A seed node of a Redis Cluster. */

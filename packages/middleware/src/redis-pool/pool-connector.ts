@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { AbstractConnector, type RedisOptions } from 'ioredis'
+import { isWrongPasswordReply } from './errors.js'
 import type { RedisPasswordProvider } from './options.js'
 import { ProcessTimeDeadline } from './process-time-deadline.js'
 
@@ -182,7 +183,14 @@ export const poolConnector = (
         state.stream = stream
         this.stream = stream
         await connected(stream, tls !== undefined)
-        if (password !== undefined) await authenticate(stream, authCommand(username, password))
+        if (password !== undefined) {
+          try {
+            await authenticate(stream, authCommand(username, password))
+          } catch (error) {
+            if (isWrongPasswordReply(error)) provider?.refused?.(password)
+            throw error
+          }
+        }
       }
       try {
         await withTimeout(attempt(), connectTimeout, () => {

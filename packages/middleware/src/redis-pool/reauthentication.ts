@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { isWrongPasswordReply } from './errors.js'
 import type { RedisPasswordProvider } from './options.js'
 
 /** After a failed AUTH (provider or server), the next try comes this soon, or at the usual interval if shorter. */
@@ -35,14 +36,16 @@ export const keepAuthenticated = (
     timer = undefined
     // Not ready: it is reconnecting or ended, and the next 'ready' (if any) arms the timer again.
     if (connection.status !== 'ready') return
+    let password: string | undefined
     try {
-      const password = await provider()
+      password = await provider()
       if (typeof password !== 'string') throw new TypeError('the password provider must return a string')
       if (connection.status !== 'ready') return
       if (username === undefined) await connection.auth(password)
       else await connection.auth(username, password)
       if (connection.status === 'ready') arm(afterMs)
     } catch (error) {
+      if (password !== undefined && isWrongPasswordReply(error)) provider.refused?.(password)
       // The connection is still authenticated from before; the error event only records it for the pool.
       connection.emit('error', error instanceof Error ? error : new Error(String(error)))
       if (connection.status === 'ready') arm(Math.min(afterMs, retryAfterFailureMs))
