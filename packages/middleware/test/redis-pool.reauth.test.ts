@@ -65,14 +65,10 @@ const keepRequesting = (client: Redis, stop: Promise<void>) => {
 describe('redisPool with elastiCacheIamAuth: re-authentication of live connections', () => {
   it('sends AUTH with each fresh token on the same connection while the password rotates; no request fails', async () => {
     let clock = Date.parse('2026-03-04T05:06:07Z')
-    const provider = elastiCacheIamAuth({
-      cacheName: 'cubewalk-cache',
-      userId: user,
-      region: 'eu-west-1',
-      credentials,
-      reauthenticateAfterMs,
-      now: () => new Date(clock),
-    })
+    const options = { cacheName: 'cubewalk-cache', userId: user, region: 'eu-west-1', credentials }
+    const provider = elastiCacheIamAuth({ ...options, reauthenticateAfterMs, now: () => new Date(clock) })
+    /** The token the provider will sign at `ms` (signing is deterministic for a date and credentials). */
+    const tokenAt = (ms: number) => elastiCacheIamAuth({ ...options, now: () => new Date(ms) })()
     const firstToken = await provider()
     await server.cli('ACL', 'SETUSER', user, 'reset', 'on', `>${firstToken}`, '~*', '&*', '+@all')
     await server.cli('ACL', 'LOG', 'RESET')
@@ -97,11 +93,13 @@ describe('redisPool with elastiCacheIamAuth: re-authentication of live connectio
     )
     let previous = firstToken
     for (let rotation = 1; rotation <= 3; rotation++) {
-      // Ten minutes later the provider signs a new token; the server learns it first, then forgets the old one.
-      clock += 10 * 60_000
-      const next = await provider()
+      // Ten minutes later the provider signs a new token; the server learns it first (before the provider can hand
+      // it to a re-AUTH), then forgets the old one.
+      const next = await tokenAt(clock + 10 * 60_000)
       expect(next).not.toBe(previous)
       await server.cli('ACL', 'SETUSER', user, `>${next}`)
+      clock += 10 * 60_000
+      expect(await provider()).toBe(next)
       const authsBefore = await authCalls()
       // At least one re-authentication with the new token while both are accepted.
       const until = Date.now() + 5_000
