@@ -1,11 +1,11 @@
 // The command line's cache modes: faithful by default (the banner names the TLS endpoint of the front, which
 // speaks TLS with the CA made at start), --cache plain for a bare redis-server, and a clear refusal of anything else.
 
-import { spawn } from 'node:child_process'
 import { connect as connectTls } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pingRedis } from '../src/services/redis-server.js'
+import { startProcess } from '../src/testing/child-process.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
 
 const startScript = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
@@ -17,8 +17,8 @@ beforeAll(() => {
 })
 afterAll(() => assembly.remove())
 
-function start(args: string[]) {
-  const child = spawn(
+const start = (args: string[]) =>
+  startProcess(
     process.execPath,
     [
       startScript,
@@ -31,28 +31,8 @@ function start(args: string[]) {
       '0',
       ...args,
     ],
-    {
-      env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' } },
   )
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const printed = async (text: string) => {
-    const deadline = Date.now() + 15_000
-    while (!output.includes(text)) {
-      if (Date.now() > deadline) throw new Error(`"${text}" never printed; output:\n${output}`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-  return { child, exited, printed, output: () => output }
-}
 
 /** The certificate the server at `port` presents (not verified: the test only reads it). */
 const presentedIssuer = (port: number): Promise<string> =>

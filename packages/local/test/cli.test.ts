@@ -2,7 +2,6 @@
 // fails clearly with a non-zero exit when the port is taken or redis-server is missing; and SIGTERM stops
 // it with every child process gone.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RUNNER_STATE_FILE, readRunnerState } from '../src/cli/runner-state.js'
 import { pingRedis } from '../src/services/redis-server.js'
+import { type Running, startProcess } from '../src/testing/child-process.js'
 import { call } from '../src/testing/http-client.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
 
@@ -25,49 +25,25 @@ beforeAll(() => {
 })
 afterAll(() => assembly.remove())
 
-interface Started {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-function start(args: string[], env: Record<string, string> = {}): Started {
+function start(args: string[], env: Record<string, string> = {}): Running {
   return spawnCli(
     [startScript, '--assembly', assembly.dir, '--wiring', fixtureWiring, '--quiet-functions', ...args],
     env,
   )
 }
 
-function spawnCli(args: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(process.execPath, args, {
+function spawnCli(args: string[], env: Record<string, string> = {}): Running {
+  return startProcess(process.execPath, args, {
     // The fixture's wiring points functions at a bare Redis URL: the plain cache (cli-cache.test.ts: the faithful one).
     env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: 'plain', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return { child, output: () => output, exited }
-}
-
-async function waitFor(started: Started, text: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!started.output().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`"${text}" never printed; output:\n${started.output()}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
   it('prints URL, token and curls, logs each request, and SIGTERM leaves no process behind', async () => {
     const started = start(['--port', '0'])
     try {
-      await waitFor(started, 'Ctrl-C stops everything')
+      await started.printed('Ctrl-C stops everything')
       const text = started.output()
       const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(text)?.[1] as string
       const redisPort = Number(/Redis {3}redis:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1])
@@ -79,7 +55,7 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
 
       const res = await call(origin, 'GET', '/prod/cubewalkblocks', { token: 'cubewalk-allow' })
       expect(res.status).toBe(200)
-      await waitFor(started, 'GET /prod/cubewalkblocks → 200')
+      await started.printed('GET /prod/cubewalkblocks → 200')
       expect(started.output()).toMatch(
         /REPORT FixtureStack-AuthFn #1\tRequestId: [0-9a-f-]+\tDuration: [\d.]+ ms/,
       )
@@ -97,7 +73,7 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
     const note = join(assembly.dir, RUNNER_STATE_FILE)
     const started = start(['--port', '0'])
     try {
-      await waitFor(started, 'Ctrl-C stops everything')
+      await started.printed('Ctrl-C stops everything')
       const state = readRunnerState(assembly.dir)
       expect(state.pid).toBe(started.child.pid)
       expect(state.stages).toEqual(['prod', 'bare'])
@@ -123,7 +99,7 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
   it('inline isolation: a function stuck in synchronous code stops the runner with a message naming it', async () => {
     const started = start(['--port', '0', '--isolation', 'inline'])
     try {
-      await waitFor(started, 'Ctrl-C stops everything')
+      await started.printed('Ctrl-C stops everything')
       const text = started.output()
       const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(text)?.[1] as string
       const redisPort = Number(/Redis {3}redis:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1])
@@ -148,7 +124,7 @@ describe('cubewalk-local (bin/cubewalk-local.mjs)', () => {
   it('takes the token from --token and serves it', async () => {
     const started = start(['--port', '0', '--token', 'my-own-token'])
     try {
-      await waitFor(started, 'Ctrl-C stops everything')
+      await started.printed('Ctrl-C stops everything')
       const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(started.output())?.[1] as string
       expect(started.output()).toContain('token   my-own-token')
       expect((await call(origin, 'GET', '/prod/cubewalkblocks', { token: 'my-own-token' })).status).toBe(200)
@@ -210,10 +186,10 @@ describe('--no-authorizer / --identity (a mock identity instead of the Lambda au
     const mocked = start(['--port', '0', '--identity', JSON.stringify(identity)])
     const real = start(['--port', '0'])
     try {
-      await waitFor(mocked, 'Ctrl-C stops everything')
-      await waitFor(real, 'Ctrl-C stops everything')
+      await mocked.printed('Ctrl-C stops everything')
+      await real.printed('Ctrl-C stops everything')
       // Written just after the banner: it may reach the pipe in a later chunk than the banner's last line.
-      await waitFor(mocked, 'WARNING: authorizers bypassed')
+      await mocked.printed('WARNING: authorizers bypassed')
       expect(mocked.output()).toContain(
         'WARNING: authorizers bypassed (--no-authorizer): every request to a method behind a Lambda authorizer is allowed, with no token, as principalId "alice"',
       )
@@ -229,7 +205,7 @@ describe('--no-authorizer / --identity (a mock identity instead of the Lambda au
         admin: 'true',
         integrationLatency: 0,
       })
-      await waitFor(mocked, 'GET /prod/cubewalkblocks → 200')
+      await mocked.printed('GET /prod/cubewalkblocks → 200')
       expect(mocked.output()).toMatch(/GET \/prod\/cubewalkblocks → 200 .*authorizer: mock/)
       expect(mocked.output()).not.toContain('REPORT FixtureStack-AuthFn')
 
@@ -259,7 +235,7 @@ describe('--no-authorizer / --identity (a mock identity instead of the Lambda au
   it('--no-authorizer alone allows as principalId local-user', async () => {
     const started = start(['--port', '0', '--no-authorizer'])
     try {
-      await waitFor(started, 'Ctrl-C stops everything')
+      await started.printed('Ctrl-C stops everything')
       const res = await call(originOf(started.output()), 'GET', '/prod/cubewalkblocks')
       expect(res.status).toBe(200)
       expect((JSON.parse(res.body.toString()) as Echo).event.requestContext.authorizer).toEqual({
@@ -327,7 +303,7 @@ describe('synth cache (an app declaring its synth inputs)', () => {
         { FIXTURE_ASSEMBLY: assembly.dir },
       )
       try {
-        await waitFor(started, 'Ctrl-C stops everything.', 60_000)
+        await started.printed('Ctrl-C stops everything.', 60_000)
         return started.output()
       } finally {
         started.child.kill('SIGTERM')
@@ -408,8 +384,7 @@ describe('--watch (an app declaring its synth inputs, a function with a director
       { FIXTURE_ASSEMBLY: assembly.dir },
     )
     try {
-      await waitFor(
-        started,
+      await started.printed(
         'Watching the sources of 1 function, and the stack (a change re-synthesizes).',
         60_000,
       )
@@ -425,22 +400,18 @@ describe('--watch (an app declaring its synth inputs, a function with a director
         join(echoDir, 'index.mjs'),
         echoSource.replace('const loadedAt = Date.now()', 'const loadedAt = -1'),
       )
-      await waitFor(started, 'watch: EchoFn rebuilt in')
+      await started.printed('watch: EchoFn rebuilt in')
       expect(await loadedAt()).toBe(-1)
 
       writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const version = 2\n')
-      await waitFor(started, 'watch: stack reloaded in', 60_000)
+      await started.printed('watch: stack reloaded in', 60_000)
       expect(started.output()).toContain('watch: src/stack.mjs changed: synthesizing the stack again')
       expect(synths()).toBe(2)
       // The function's definition did not change: its rebuilt code keeps serving, warm.
       expect(await loadedAt()).toBe(-1)
 
       writeFileSync(join(appDir, 'src', 'stack.mjs'), 'export const broken = true\n')
-      await waitFor(
-        started,
-        'the stack did not synthesize; the previous routes and code keep serving',
-        60_000,
-      )
+      await started.printed('the stack did not synthesize; the previous routes and code keep serving', 60_000)
       expect(started.output()).toContain('Error: the stack does not synthesize')
       expect(await loadedAt()).toBe(-1)
     } finally {

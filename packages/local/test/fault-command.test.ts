@@ -3,13 +3,13 @@
 // sends the fault and prints what was done; the runner's terminal shows the fault and, at exit, the summary of
 // one still open. Clear errors: no runner, a typo, a fault this build cannot inject, a plain cache.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../src/services/redis-server.js'
+import { runToExit, startProcess } from '../src/testing/child-process.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
 
 const bin = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
@@ -21,62 +21,20 @@ beforeAll(() => {
 })
 afterAll(() => assembly.remove())
 
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (...args: string[]): Promise<Ran> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CUBEWALK_ASSEMBLY: '' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.once('exit', (code) => resolve({ code, stdout, stderr }))
-  })
+const run = (...args: string[]) =>
+  runToExit(process.execPath, [bin, ...args], { env: { ...process.env, CUBEWALK_ASSEMBLY: '' } })
 
 const fault = (...args: string[]) => run('fault', '--assembly', assembly.dir, ...args)
 
 /** `cubewalk-local` serving the fixture assembly until stopped. */
 async function serve(...args: string[]) {
-  const child: ChildProcess = spawn(
+  const runner = startProcess(
     process.execPath,
     [bin, '--assembly', assembly.dir, '--wiring', fixtureWiring, '--quiet-functions', '--port', '0', ...args],
-    {
-      env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' } },
   )
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const printed = async (text: string) => {
-    const deadline = Date.now() + 20_000
-    while (!output.includes(text)) {
-      if (Date.now() > deadline) throw new Error(`"${text}" never printed; output:\n${output}`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-  await printed('Ctrl-C stops everything')
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM')
-    return exited
-  }
-  return { output: () => output, printed, stop }
+  await runner.printed('Ctrl-C stops everything')
+  return runner
 }
 
 describe('cubewalk-local fault', () => {
@@ -120,7 +78,7 @@ describe('cubewalk-local fault', () => {
       expect(note.endpoints.control).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
 
       const slow = await fault('redis:latency', '300ms')
-      expect(slow).toEqual({
+      expect(slow).toMatchObject({
         code: 0,
         stdout: 'redis:latency 300ms: every command reaches Redis 300ms later, until redis:latency off\n',
         stderr: '',
@@ -131,7 +89,7 @@ describe('cubewalk-local fault', () => {
       expect(dropped.stdout).toMatch(/^redis:drop: closed \d+ client connections?\n$/)
 
       const kill = await fault('redis:kill')
-      expect(kill).toEqual({
+      expect(kill).toMatchObject({
         code: 0,
         stdout: 'redis:kill: redis-server killed: connections refused until redis:restart or redis:heal\n',
         stderr: '',

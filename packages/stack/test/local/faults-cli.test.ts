@@ -4,9 +4,9 @@
 // within the command budget, never a 500 or a hang), that it recovers by itself, and the runner's summary lines.
 // The tests run in order on one runner: each starts from the state the last one left.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { call, type HttpResponse } from '@cubewalk/local/testing'
+import { type Running, runToExit, startProcess } from '@cubewalk/local/testing/process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Synthesized, synthesize } from '../support/synth.js'
 
@@ -22,73 +22,31 @@ const CHUNK = '/prod/cubewalkblocks/faults/chunks/1,2,3'
 const WITHIN_BUDGET_MS = 3_000
 
 let synth: Synthesized
-let child: ChildProcess
+let runner: Running
 let origin: string
-let output = ''
 
 beforeAll(async () => {
   synth = synthesize()
-  child = spawn(
+  runner = startProcess(
     process.execPath,
     [startScript, '--assembly', synth.outdir, '--port', '0', '--quiet-functions', '--token', TOKEN],
-    {
-      env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' } },
   )
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  await printed('Ctrl-C stops everything', 60_000)
-  origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(output)?.[1] as string
+  await runner.printed('Ctrl-C stops everything', 60_000)
+  origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(runner.output())?.[1] as string
 }, 120_000)
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
-  }
+  await runner?.stop()
   synth?.dispose()
 })
 
-async function printed(text: string | RegExp, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const found =
-      typeof text === 'string' ? (output.includes(text) ? text : undefined) : text.exec(output)?.[0]
-    if (found !== undefined) return found
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`${String(text)} never printed; the runner printed:\n${output}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
+const printed = (text: string | RegExp, timeoutMs?: number) => runner.printed(text, timeoutMs)
 
 /** `npm run local -- fault ...` from the repository root, as the docs show it. */
-const npmFault = (...args: string[]): Promise<Ran> =>
-  new Promise((resolve) => {
-    const npm = spawn('npm', ['run', 'local', '--', 'fault', '--assembly', synth.outdir, ...args], {
-      cwd: repositoryRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    npm.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    npm.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    npm.once('exit', (code) => resolve({ code, stdout, stderr }))
+const npmFault = (...args: string[]) =>
+  runToExit('npm', ['run', 'local', '--', 'fault', '--assembly', synth.outdir, ...args], {
+    cwd: repositoryRoot,
   })
 
 const get = () => call(origin, 'GET', CHUNK, { token: TOKEN })
@@ -125,9 +83,9 @@ describe('npm run local -- fault, against npm start', () => {
     })
     expect(put.status).toBe(200)
     expect((await get()).status).toBe(200)
-    expect(output).toContain('Faults  npm run local -- fault redis:latency 800ms')
+    expect(runner.output()).toContain('Faults  npm run local -- fault redis:latency 800ms')
     // The stack's replication group has one replica, and so has the local cache: redis:failover has a target.
-    expect(output).toMatch(
+    expect(runner.output()).toMatch(
       /Cache {3}rediss:\/\/127\.0\.0\.1:\d+ {3}\(\S+: node-based, TLS, user \S+ \(IAM\), 1 replica;/,
     )
   })
@@ -178,7 +136,7 @@ describe('npm run local -- fault, against npm start', () => {
     // The second drop's summary (the first came in the test before): a recovery, never a 500.
     expect((await get()).status).toBe(200)
     const summaries = async () =>
-      [...output.matchAll(/fault redis:drop: \d+ requests? → [^\n]+/g)].map((m) => m[0])
+      [...runner.output().matchAll(/fault redis:drop: \d+ requests? → [^\n]+/g)].map((m) => m[0])
     const deadline = Date.now() + 20_000
     while ((await summaries()).length < 2 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50))
@@ -190,24 +148,25 @@ describe('npm run local -- fault, against npm start', () => {
   it('redis:freeze: 503 JSON after the budget while frozen, a failover refused meanwhile, recovery at the thaw', async () => {
     expect((await npmFault('redis:heal')).code).toBe(0)
     await untilRecovered()
-    const frozen = await npmFault('redis:freeze', '3s')
+    // Long enough for the commands below (npm run takes seconds on a loaded machine) to run while it lasts.
+    const frozen = await npmFault('redis:freeze', '8s')
     expect(frozen.code, frozen.stderr).toBe(0)
-    expect(frozen.stdout).toContain('redis:freeze 3s: redis-server frozen (SIGSTOP) for 3s')
-    const hung = await get()
-    expectUnavailable(hung)
-    // A hung node, not a refused connection: the 503 comes after the command budget (500 ms of process time).
-    expect(hung.ms).toBeGreaterThanOrEqual(400)
-
+    expect(frozen.stdout).toContain('redis:freeze 8s: redis-server frozen (SIGSTOP) for 8s')
     const refused = await npmFault('redis:failover')
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('redis:failover refused: failover(): the primary is frozen')
     await printed('fault redis:failover not applied: redis:failover refused')
 
+    const hung = await get()
+    expectUnavailable(hung)
+    // A hung node, not a refused connection: the 503 comes after the command budget (500 ms of process time).
+    expect(hung.ms).toBeGreaterThanOrEqual(400)
+
     await untilRecovered()
     // The first 200 may have been sent before the thaw and held by it; the summary waits for one sent after.
     expect((await get()).status).toBe(200)
-    expect(await printed(/fault redis:freeze 3s: \d+ requests? → [^\n]+/)).toMatch(
-      /^fault redis:freeze 3s: \d+ requests → (503 ×\d+, 200 ×[12]|200 ×[12], 503 ×\d+); first 200 after \d+\.\d s \(\d+(\.\d)? m?s after the thaw\)$/,
+    expect(await printed(/fault redis:freeze 8s: \d+ requests? → [^\n]+/)).toMatch(
+      /^fault redis:freeze 8s: \d+ requests → (503 ×\d+, 200 ×[12]|200 ×[12], 503 ×\d+); first 200 after \d+\.\d s \(\d+(\.\d)? m?s after the thaw\)$/,
     )
   }, 60_000)
 

@@ -2,9 +2,9 @@
 // the synthesized stack (real bundled authorizer, local SSM and API Gateway endpoints) and
 // packages/stack/bin/cubewalk-tokens.mjs in child processes. A full rotation, then an immediate revocation.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { call } from '@cubewalk/local/testing'
+import { type Running, runToExit, startProcess } from '@cubewalk/local/testing/process'
 import { Duration } from 'aws-cdk-lib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Synthesized, synthesize } from '../support/synth.js'
@@ -15,24 +15,21 @@ const generated = /^cubewalk_[A-Za-z0-9_-]{43}$/
 
 interface Served {
   readonly synth: Synthesized
-  readonly child: ChildProcess
+  readonly runner: Running
   readonly origin: string
-  readonly output: () => string
 }
 const served: Served[] = []
 
 afterAll(async () => {
-  for (const { child, synth } of served) {
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
+  for (const { runner, synth } of served) {
+    await runner.stop()
     synth.dispose()
   }
 })
 
 /** `npm start` on a freshly synthesized stack, with the given local tokens. */
 const startLocal = async (synth: Synthesized, tokens: string[]): Promise<Served> => {
-  const child = spawn(
+  const runner = startProcess(
     process.execPath,
     [
       startScript,
@@ -43,54 +40,22 @@ const startLocal = async (synth: Synthesized, tokens: string[]): Promise<Served>
       '--quiet-functions',
       ...tokens.flatMap((t) => ['--token', t]),
     ],
-    { env: { ...process.env, REDIS_URL: '', PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, REDIS_URL: '', PORT: '' } },
   )
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const deadline = Date.now() + 60_000
-  while (!output.includes('Ctrl-C stops everything')) {
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`npm start did not come up:\n${output}`)
-    await new Promise((r) => setTimeout(r, 50))
+  try {
+    await runner.printed('Ctrl-C stops everything', 60_000)
+  } catch (error) {
+    await runner.stop()
+    throw error
   }
-  const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(output)?.[1] as string
-  const started = { synth, child, origin, output: () => output }
+  const origin = /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(runner.output())?.[1] as string
+  const started = { synth, runner, origin }
   served.push(started)
   return started
 }
 
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly ms: number
-}
-
-const tokens = (local: Served, ...args: string[]): Promise<Ran> =>
-  new Promise((resolve) => {
-    const began = performance.now()
-    const child = spawn(
-      process.execPath,
-      [tokensScript, '--local', '--assembly', local.synth.outdir, ...args],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.once('exit', (code) => resolve({ code, stdout, stderr, ms: performance.now() - began }))
-  })
+const tokens = (local: Served, ...args: string[]) =>
+  runToExit(process.execPath, [tokensScript, '--local', '--assembly', local.synth.outdir, ...args])
 
 const status = async (local: Served, token: string) =>
   (await call(local.origin, 'GET', '/prod/cubewalkblocks', { token })).status
@@ -149,7 +114,7 @@ describe('cubewalk-tokens against npm start', () => {
     expect(last.stderr).toContain('is the last token')
     expect(await status(local, fresh)).toBe(200)
     // Nothing the runner printed carries a token it did not receive from the command line.
-    expect(local.output()).not.toContain(fresh)
+    expect(local.runner.output()).not.toContain(fresh)
   }, 90_000)
 
   it('revoke --now cuts a token off within seconds, with the stack default TTLs (300 s)', async () => {
