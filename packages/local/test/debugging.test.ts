@@ -3,13 +3,13 @@
 // isolations, because timeouts are widened while debugging; bad or taken inspector addresses fail clearly.
 // Breakpoints in TypeScript sources through source maps: packages/stack/test/local/debugging.test.ts.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { parseInspectAddress } from '../src/cli/inspector.js'
+import { type Running, startProcess } from '../src/testing/child-process.js'
 import { call } from '../src/testing/http-client.js'
 import { type CdpEvent, type CdpSession, InspectorClient } from '../src/testing/inspector-client.js'
 import { ECHO_ASSET, type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
@@ -26,21 +26,14 @@ beforeAll(() => {
 afterAll(() => assembly.remove())
 
 // A test that times out while a function is held must not leave its runner behind.
-const children = new Set<ChildProcess>()
-afterEach(() => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.clear()
+const runs = new Set<Running>()
+afterEach(async () => {
+  await Promise.all([...runs].map((run) => run.stop('SIGKILL')))
+  runs.clear()
 })
 
-interface Started {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-function start(args: string[]): Started {
-  const child = spawn(
+function start(args: string[]): Running {
+  const run = startProcess(
     process.execPath,
     [
       startScript,
@@ -53,36 +46,22 @@ function start(args: string[]): Started {
       '0',
       ...args,
     ],
-    { env: { ...process.env, REDIS_URL: '', PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, REDIS_URL: '', PORT: '' } },
   )
-  children.add(child)
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return { child, output: () => output, exited }
+  runs.add(run)
+  return run
 }
 
-async function started(run: Started): Promise<{ origin: string; debuggerUrl: string }> {
-  const deadline = Date.now() + 30_000
-  while (!run.output().includes('Ctrl-C stops everything')) {
-    if (Date.now() > deadline || run.child.exitCode !== null)
-      throw new Error(`did not start:\n${run.output()}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+async function started(run: Running): Promise<{ origin: string; debuggerUrl: string }> {
+  await run.printed('Ctrl-C stops everything', 30_000)
   return {
     origin: /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(run.output())?.[1] as string,
     debuggerUrl: /Debugger (ws:\/\/\S+)/.exec(run.output())?.[1] as string,
   }
 }
 
-async function stop(run: Started): Promise<void> {
-  run.child.kill('SIGTERM')
-  await run.exited
+async function stop(run: Running): Promise<void> {
+  await run.stop()
 }
 
 /** A breakpoint on the echo handler's first statement, in every instance's copy of the asset. */

@@ -5,12 +5,12 @@
 // (default isolation, reached through the NodeWorker domain as VS Code does, and through the Target domain as
 // Chrome DevTools does with --experimental-worker-inspection) and inline.
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type CallOptions, call, type HttpResponse } from '@cubewalk/local/testing'
 import { type CdpEvent, type CdpSession, InspectorClient } from '@cubewalk/local/testing/inspector'
+import { type Running, startProcess } from '@cubewalk/local/testing/process'
 import {
   generatedPositionFor,
   LEAST_UPPER_BOUND,
@@ -55,51 +55,30 @@ beforeAll(() => {
 afterAll(() => synth?.dispose())
 
 // A test that times out while a function is held must not leave its runner behind.
-const children = new Set<ChildProcess>()
-afterEach(() => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.clear()
+const runs = new Set<Running>()
+afterEach(async () => {
+  await Promise.all([...runs].map((run) => run.stop('SIGKILL')))
+  runs.clear()
 })
 
 interface Started {
-  child: ChildProcess
-  output: () => string
-  origin: string
-  debuggerUrl: string
-  stop: () => Promise<void>
+  readonly run: Running
+  readonly origin: string
+  readonly debuggerUrl: string
 }
 
 async function startWithInspector(args: string[], nodeFlags: string[] = []): Promise<Started> {
-  const child = spawn(
+  const run = startProcess(
     process.execPath,
     [...nodeFlags, startScript, '--assembly', synth.outdir, '--port', '0', '--inspect=127.0.0.1:0', ...args],
-    { env: { ...process.env, REDIS_URL: '', PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, REDIS_URL: '', PORT: '' } },
   )
-  children.add(child)
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const deadline = Date.now() + 60_000
-  while (!output.includes('Ctrl-C stops everything')) {
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`the runner did not start:\n${output}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  runs.add(run)
+  await run.printed('Ctrl-C stops everything', 60_000)
   return {
-    child,
-    output: () => output,
-    origin: /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(output)?.[1] as string,
-    debuggerUrl: /Debugger (ws:\/\/\S+)/.exec(output)?.[1] as string,
-    stop: async () => {
-      child.kill('SIGTERM')
-      await exited
-    },
+    run,
+    origin: /(http:\/\/127\.0\.0\.1:\d+)\/prod\//.exec(run.output())?.[1] as string,
+    debuggerUrl: /Debugger (ws:\/\/\S+)/.exec(run.output())?.[1] as string,
   }
 }
 
@@ -193,13 +172,13 @@ describe('npm start -- --inspect: breakpoints in the TypeScript sources of the r
   it('prints where to attach and that timeouts are widened', async () => {
     const started = await startWithInspector([])
     try {
-      expect(started.output()).toMatch(/^Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//m)
+      expect(started.run.output()).toMatch(/^Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//m)
       expect(started.debuggerUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+$/)
-      expect(started.output()).toContain('function, init and')
-      expect(started.output()).toContain('integration timeouts are 10 h while debugging')
-      expect(started.output()).toContain('functions run in worker threads: VS Code attaches to them')
+      expect(started.run.output()).toContain('function, init and')
+      expect(started.run.output()).toContain('integration timeouts are 10 h while debugging')
+      expect(started.run.output()).toContain('functions run in worker threads: VS Code attaches to them')
     } finally {
-      await started.stop()
+      await started.run.stop()
     }
   }, 90_000)
 
@@ -239,7 +218,7 @@ describe('npm start -- --inspect: breakpoints in the TypeScript sources of the r
         expect((await again).status).toBe(200)
       } finally {
         client.close()
-        await started.stop()
+        await started.run.stop()
       }
     },
     120_000,
@@ -249,7 +228,7 @@ describe('npm start -- --inspect: breakpoints in the TypeScript sources of the r
     const started = await startWithInspector(['--isolation', 'inline'])
     const client = await InspectorClient.connect(started.debuggerUrl)
     try {
-      expect(started.output()).not.toContain('functions run in worker threads')
+      expect(started.run.output()).not.toContain('functions run in worker threads')
       await client.send('Debugger.enable')
       const breakpointId = await setBreakpointInSource(client)
       const answer = listWorlds(started.origin)
@@ -257,7 +236,7 @@ describe('npm start -- --inspect: breakpoints in the TypeScript sources of the r
       await pauseAndResume(client, event, breakpointId, answer)
     } finally {
       client.close()
-      await started.stop()
+      await started.run.stop()
     }
   }, 120_000)
 })
