@@ -58,15 +58,17 @@ const pooled = (options: RedisPoolOptions<'redis'> & { cluster?: false }) => {
 describe('a pooled connection', () => {
   // First in this file: the tests below leave ioredis's own timers behind for a while (a socket it half-closed).
   it('leaves no timer running once an invocation and closeRedisPool are done', async () => {
+    // Whatever the test runner itself had running at the start has settled by now.
+    await sleep(100)
     const before = runningTimers()
     const { invoke } = pooled({ host: '127.0.0.1', port: redisPort, disablePrefetch: true })
     // Cold (waits for the connection), then warm.
     expect(await invoke()).toMatchObject({ statusCode: 200 })
-    expect(runningTimers()).toBe(before)
+    expect(runningTimers()).toBeLessThanOrEqual(before)
     expect(await invoke()).toMatchObject({ statusCode: 200 })
-    expect(runningTimers()).toBe(before)
+    expect(runningTimers()).toBeLessThanOrEqual(before)
     await closeRedisPool()
-    expect(runningTimers()).toBe(before)
+    expect(runningTimers()).toBeLessThanOrEqual(before)
   })
 
   it('accepted but never answered: 503 within the budget, no stale cause, no listener left; kept for later', async () => {
@@ -174,6 +176,23 @@ describe('a pooled connection', () => {
     proxy.retarget(redisPort)
     expect(await invoke(6000, { write: true })).toMatchObject({ statusCode: 200, body: { value: 'written' } })
     expect(proxy.upstreams).toEqual([replica.port, redisPort])
+  })
+})
+
+describe('error replies', () => {
+  it("an error reply other than READONLY is the command's own: the connection stays as it is", async () => {
+    const key = `lifecycle:wrongtype:${process.pid}`
+    const invoke = lambdaWith(redisPool({ host: '127.0.0.1', port: redisPort }), async (_event, context) => {
+      const id = await context.redis.client('ID')
+      await context.redis.set(key, 'a string', 'EX', 60)
+      // WRONGTYPE: a list command on a string.
+      const reply = await context.redis.lpush(key, 'x').catch((error: Error) => error.message)
+      return { id, reply, after: await context.redis.client('ID') }
+    })
+    const answer = await invoke()
+    expect(answer).toMatchObject({ statusCode: 200, body: { reply: expect.stringMatching(/^WRONGTYPE/) } })
+    const { id, after } = answer.body as { id: number; after: number }
+    expect(after).toBe(id)
   })
 })
 

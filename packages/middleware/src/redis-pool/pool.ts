@@ -17,7 +17,12 @@ export class RedisNotReadyError extends Error {
 }
 
 const noop = (): void => {}
-const closedError = (): Error => new Error('Connection is closed.')
+
+// The small helpers below are function declarations, not arrow constants: Stryker (npm run mutation) mutates an
+// arrow constant once, when the module loads, which its per-test runs cannot switch; a body is mutated per call.
+function closedError(): Error {
+  return new Error('Connection is closed.')
+}
 
 /**
  * ioredis's "Failed to refresh slots cache." keeps the reason (refused, TLS, AUTH...) in `lastNodeError`; expose
@@ -34,15 +39,18 @@ const withNodeCause = (error: Error): Error => {
 type SendCommand = Redis['sendCommand']
 
 /** The budget of one command: the pool's own timer instead of ioredis's wall-clock `commandTimeout`. */
-const commandTimedOut = (): Error => new Error('Command timed out')
+function commandTimedOut(): Error {
+  return new Error('Command timed out')
+}
 
 /**
  * The caller armed the command's own timeout (ioredis's public `Command#setTimeout`, e.g. a `WAIT` that may take
  * longer than the per-command budget): ioredis keeps the first timeout a command gets, and so does the pool.
  * ioredis keeps that timer in `_commandTimeoutTimer` until it fires or the command settles.
  */
-const hasOwnTimeout = (command: Command): boolean =>
-  (command as unknown as { _commandTimeoutTimer?: unknown })._commandTimeoutTimer !== undefined
+function hasOwnTimeout(command: Command): boolean {
+  return (command as unknown as { _commandTimeoutTimer?: unknown })._commandTimeoutTimer !== undefined
+}
 
 /** One registered client with the timeouts it currently runs with. */
 export class PoolEntry {
@@ -181,18 +189,19 @@ export class PoolEntry {
   async close(timeoutMs = 1000): Promise<void> {
     const client = this.client
     if (client.status === 'end') return
-    const wasReady = client.status === 'ready'
-    let timer: NodeJS.Timeout | undefined
-    const ended = new Promise<boolean>((resolve) => {
-      client.once('end', () => resolve(true))
-      // A client between reconnect attempts has no socket left to close and may never emit 'end'.
-      timer = setTimeout(() => resolve(false), wasReady ? timeoutMs : 200)
-    })
-    if (wasReady) client.quit().catch(noop)
-    else client.disconnect()
-    const clean = await ended
-    clearTimeout(timer)
-    if (clean) return
+    if (client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined
+      const ended = new Promise<boolean>((resolve) => {
+        client.once('end', () => resolve(true))
+        timer = setTimeout(() => resolve(false), timeoutMs)
+      })
+      client.quit().catch(noop)
+      const clean = await ended
+      clearTimeout(timer)
+      if (clean) return
+    }
+    // Not ready (a client between reconnect attempts has no socket to close and may never emit 'end'), or its
+    // QUIT went unanswered: disconnect() stops every reconnect, of each node too in cluster mode.
     client.disconnect()
     // ioredis's disconnect() half-closes the socket and destroys it only after another 2 s (its
     // disconnectTimeout) when the peer never answers: drop it now, so the client ends now, not 2 s later.
@@ -201,10 +210,11 @@ export class PoolEntry {
   }
 }
 
-const reconnectOnReadOnly = (error: Error): 2 | false =>
+function reconnectOnReadOnly(error: Error): 2 | false {
   // After a failover the old primary answers writes with READONLY: reconnect (the endpoint's DNS name now
-  // leads to the new primary) and send the failed command again there.
-  error.message.startsWith('READONLY') ? 2 : false
+  // leads to the new primary) and send the failed command again there. Any other error reply is the command's.
+  return error.message.startsWith('READONLY') ? 2 : false
+}
 
 /**
  * The escape hatch's options minus `commandTimeout`: the resolved config already took its value as the budget,
@@ -293,7 +303,9 @@ const createClient = (config: ResolvedRedisPoolConfig): RedisPoolClient =>
 const registry = new Map<string, PoolEntry>()
 
 /** The live entry for `key`, if any (the middleware's hot path). */
-export const lookupEntry = (key: string): PoolEntry | undefined => registry.get(key)
+export function lookupEntry(key: string): PoolEntry | undefined {
+  return registry.get(key)
+}
 
 /** The entry for this endpoint: the registered one while it lives, otherwise a new client. */
 export const obtainEntry = (config: ResolvedRedisPoolConfig): PoolEntry => {
