@@ -65,7 +65,10 @@ describe('durableWrites: options', () => {
     [{ replicas: 1, timeout: 100, timeoutMargin: -1 }, /timeoutMargin must be an integer from 0/],
     [{ replicas: 101, timeout: 100 }, /replicas must be an integer from 1 to 100, got 101/],
     [{ replicas: 1, timeout: 60_001 }, /timeout must be an integer from 1 to 60000, got 60001/],
-    [{ replicas: '1' as unknown as number, timeout: 100 }, /replicas must be an integer from 1 to 100, got 1/],
+    [
+      { replicas: '1' as unknown as number, timeout: 100 },
+      /replicas must be an integer from 1 to 100, got 1/,
+    ],
   ])('refuses %o with a message naming the option', (options, message) => {
     expect(() => durableWrites(options)).toThrow(DurableWritesConfigError)
     expect(() => durableWrites(options)).toThrow(message)
