@@ -179,6 +179,29 @@ describe('a pooled connection', () => {
   })
 })
 
+describe('a Cluster client', () => {
+  it('without awaitConnection: a command waiting for the cluster to answer is on its budget, a 503 in time', async () => {
+    // The configuration endpoint accepts the connection but never answers: the cluster's slots stay unknown and
+    // the handler's command waits in the Cluster's own offline queue (no node connection exists yet).
+    gate = await startGate(redisPort)
+    gate.hold()
+    const invoke = lambdaWith(
+      redisPool({
+        host: '127.0.0.1',
+        port: gate.port,
+        cluster: true,
+        awaitConnection: false,
+        commandTimeout: 300,
+      }),
+      async (_event, context) => context.redis.get('{lifecycle}:missing'),
+    )
+    const answer = await invoke(2000)
+    expect(answer.statusCode).toBe(503)
+    expect(answer.ms).toBeLessThan(1000)
+    expect(causes()).toEqual(['Error: Command timed out'])
+  })
+})
+
 describe('error replies', () => {
   it("an error reply other than READONLY is the command's own: the connection stays as it is", async () => {
     const key = `lifecycle:wrongtype:${process.pid}`

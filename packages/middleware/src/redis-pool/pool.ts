@@ -36,7 +36,7 @@ const withNodeCause = (error: Error): Error => {
   return error
 }
 
-type SendCommand = Redis['sendCommand']
+type SendCommand = (command: Command, ...rest: unknown[]) => unknown
 
 /** The budget of one command: the pool's own timer instead of ioredis's wall-clock `commandTimeout`. */
 function commandTimedOut(): Error {
@@ -70,7 +70,9 @@ export class PoolEntry {
     this.client = client
     this.commandTimeout = commandTimeout
     this.connectTimeout = connectTimeout
-    if (client instanceof Redis) this.timeCommands(client)
+    // A Cluster's own commands too: one that waits in the Cluster's offline queue (slots not known yet) is on
+    // its budget from then on, not only once a node's connection takes it.
+    this.timeCommands(client)
     // Without an 'error' listener ioredis prints every connection error to stderr.
     client.on('error', (error: Error) => {
       this.lastError = withNodeCause(error)
@@ -94,12 +96,14 @@ export class PoolEntry {
    * Gives every command sent on `connection` a {@link ProcessTimeDeadline}: `commandTimeout` ms of time the process
    * had, counted from the first send (a command waiting in the offline queue for a cold connection included), one
    * more look at the socket before giving up, and never past the invocation's deadline. It rejects with ioredis's
-   * own `Command timed out`, so callers and the error classification see the same error as before.
+   * own `Command timed out`, so callers and the error classification see the same error as before. A Cluster
+   * hands its commands on to its nodes' connections, where they already have their deadline.
    */
-  private timeCommands(connection: Redis): void {
-    const send: SendCommand = connection.sendCommand.bind(connection)
-    connection.sendCommand = (command, stream) => {
-      const sent = send(command, stream)
+  private timeCommands(connection: RedisPoolClient): void {
+    const send = connection.sendCommand.bind(connection) as SendCommand
+    // Every argument passes through: a Cluster's third one routes the command (a slot or a node).
+    connection.sendCommand = (command: Command, ...rest: unknown[]): unknown => {
+      const sent = send(command, ...rest)
       if (!command.isSettled && !this.timed.has(command) && !hasOwnTimeout(command)) {
         this.timed.add(command)
         const now = performance.now()
