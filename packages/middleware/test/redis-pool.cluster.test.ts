@@ -102,6 +102,22 @@ describe('redisPool: cluster mode', () => {
     expect(budgets()).toEqual([800, 800, 800])
   })
 
+  it('gives the nodes a cold client creates during a short invocation what is left of it', async () => {
+    let client: Cluster | undefined
+    const invoke = lambdaWith(
+      redisPool({ url: seed(), cluster: true, connectTimeout: 800, disablePrefetch: true }),
+      async (_e, context) => {
+        client = context.redis
+        return context.redis.get('{n}:x')
+      },
+    )
+    // The nodes are created after the budget was set, as the cluster learns its slots.
+    expect(await invoke(600)).toMatchObject({ statusCode: 200 })
+    const budgets = client?.nodes('all').map((node) => node.options.connectTimeout ?? 0) ?? []
+    expect(budgets).toHaveLength(3)
+    for (const ms of budgets) expect(ms).toBeLessThanOrEqual(550)
+  })
+
   it('answers 503 quickly when the whole cluster is unreachable', async () => {
     const rejections = trackUnhandledRejections()
     const invoke = lambdaWith(
