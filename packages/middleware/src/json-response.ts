@@ -79,6 +79,7 @@ const maxLoggedString = 8192
 const maxCauseDepth = 4
 
 const statusText = (status: number): string =>
+  // Stryker disable next-line EqualityOperator: `<=` differs only at 500, which always has its own text.
   statuses.message[status] ?? (status < 500 ? 'Bad Request' : 'Internal Server Error')
 
 // Getters and Proxy traps on thrown values are user code: one that throws must not take the response with it.
@@ -118,7 +119,6 @@ const truncate = (text: string): string =>
   text.length > maxLoggedString ? `${text.slice(0, maxLoggedString)}…[truncated]` : text
 
 const safeString = (value: unknown): string | undefined => {
-  if (typeof value === 'string') return truncate(value)
   if (value === undefined) return undefined
   try {
     return truncate(String(value))

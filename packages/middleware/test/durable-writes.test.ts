@@ -63,6 +63,12 @@ describe('durableWrites: options', () => {
     [{ replicas: 1, timeout: 0 }, /timeout must be an integer from 1 to 60000, got 0/],
     [{ replicas: 1, timeout: Number.NaN }, /timeout must be an integer/],
     [{ replicas: 1, timeout: 100, timeoutMargin: -1 }, /timeoutMargin must be an integer from 0/],
+    [{ replicas: 101, timeout: 100 }, /replicas must be an integer from 1 to 100, got 101/],
+    [{ replicas: 1, timeout: 60_001 }, /timeout must be an integer from 1 to 60000, got 60001/],
+    [
+      { replicas: '1' as unknown as number, timeout: 100 },
+      /replicas must be an integer from 1 to 100, got 1/,
+    ],
   ])('refuses %o with a message naming the option', (options, message) => {
     expect(() => durableWrites(options)).toThrow(DurableWritesConfigError)
     expect(() => durableWrites(options)).toThrow(message)
@@ -70,6 +76,8 @@ describe('durableWrites: options', () => {
 
   it('refuses a missing options object', () => {
     expect(() => durableWrites(undefined as never)).toThrow(/options must be an object/)
+    expect(() => durableWrites(null as never)).toThrow(DurableWritesConfigError)
+    expect(() => durableWrites(null as never)).toThrow(/options must be an object/)
   })
 })
 
@@ -126,7 +134,29 @@ describe('durableWrites: standalone primary with one replica', () => {
     const writes = durableWrites({ replicas: 1, timeout: 100 }).begin(client, lambdaContext(190))
     const error = await rejectionOf(writes.confirm())
     expect((error as Error).cause).toMatchObject({ confirmed: 0, waitedMs: 0 })
+    expect(((error as Error).cause as Error).message).toContain('no time left in the invocation')
     expect(await waitCalls(primary)).toBe(before)
+  })
+
+  it('with 1 ms left for the WAIT, still sends it', async () => {
+    const client = connect()
+    await client.set('dw:one-ms', 'v')
+    const before = await waitCalls(primary)
+    // The default margin (50 ms) and the reply allowance (150 ms) leave exactly 1 ms.
+    const writes = durableWrites({ replicas: 1, timeout: 100 }).begin(client, {
+      getRemainingTimeInMillis: () => 201,
+    })
+    await writes.confirm().catch(() => undefined)
+    expect(await waitCalls(primary)).toBe(before + 1)
+  })
+
+  it('passes on an error of the WAIT itself instead of calling it unconfirmed (WAIT sent to a replica)', async () => {
+    const client = new Redis({ port: replica.port, lazyConnect: true })
+    clients.push(client)
+    const writes = durableWrites({ replicas: 1, timeout: 100 }).begin(client)
+    const error = await rejectionOf(writes.confirm())
+    expect(error).not.toBeInstanceOf(ServiceUnavailableError)
+    expect((error as Error).message).toMatch(/WAIT cannot be used with replica/)
   })
 
   it('a primary that does not answer the WAIT at all: 503 after timeout + allowance, the connection kept', async () => {
@@ -208,6 +238,7 @@ describe('durableWrites: cluster mode', () => {
     const durable = durableWrites({ replicas: 1, timeout: 20 })
     const keyless = durable.begin(client)
     await expect(keyless.confirm()).rejects.toThrow(DurableWritesConfigError)
+    await expect(keyless.confirm()).rejects.toThrow(/needs a key of every slot written/)
 
     const writes = durable.begin(client)
     await client.set('dw:cluster', 'v')
@@ -219,5 +250,25 @@ describe('durableWrites: cluster mode', () => {
     const owners = await Promise.all(cluster.nodes.map((node) => cluster.cli(node, 'DBSIZE')))
     const sentTo = after.map((calls, i) => calls - (before[i] ?? 0))
     expect(sentTo).toEqual(owners.map((size) => (size === '1' ? 1 : 0)))
+  })
+
+  it('sends one WAIT per slot written, each to the primary that owns it', async () => {
+    const client = new Cluster(cluster.startupNodes, { lazyConnect: true })
+    clients.push(client)
+    const keys = ['{dw-a}:k', '{dw-b}:k', '{dw-c}:k', '{dw-d}:k', '{dw-e}:k', '{dw-f}:k']
+    const writes = durableWrites({ replicas: 1, timeout: 20 }).begin(client)
+    await Promise.all(keys.map((key) => client.set(key, 'v')))
+    const before = await Promise.all(cluster.nodes.map(waitCalls))
+    await rejectionOf(writes.confirm(...keys, keys[0] as string))
+    const after = await Promise.all(cluster.nodes.map(waitCalls))
+    // Each node holds the keys of its slots; a node that is not a key's owner answers MOVED.
+    const owned = await Promise.all(
+      cluster.nodes.map(async (node) => {
+        const found = await Promise.all(keys.map((key) => cluster.cli(node, 'EXISTS', key)))
+        return found.filter((answer) => answer === '1').length
+      }),
+    )
+    expect(owned.reduce((sum, count) => sum + count, 0)).toBe(keys.length)
+    expect(after.map((calls, i) => calls - (before[i] ?? 0))).toEqual(owned)
   })
 })

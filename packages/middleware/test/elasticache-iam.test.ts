@@ -109,6 +109,62 @@ describe('elastiCacheIamAuth', () => {
     }
   })
 
+  it('takes expiresIn from 1 to 900 whole seconds, cacheName only whole, options only as an object', () => {
+    const base = { cacheName: 'c', userId: 'u', region: 'r', credentials }
+    for (const expiresIn of [1, 900]) expect(() => elastiCacheIamAuth({ ...base, expiresIn })).not.toThrow()
+    for (const expiresIn of [0, -1, 1.5, 901, Number.NaN]) {
+      expect(() => elastiCacheIamAuth({ ...base, expiresIn })).toThrow(
+        /expiresIn must be an integer from 1 to 900/,
+      )
+    }
+    expect(() => elastiCacheIamAuth({ ...base, reauthenticateAfterMs: 12 * 3_600_000 - 1 })).not.toThrow()
+    expect(() => elastiCacheIamAuth({ ...base, reauthenticateAfterMs: 0 })).toThrow(
+      'reauthenticateAfterMs must be an integer from 1 to 43199999 (under 12 hours)',
+    )
+    // A valid name followed by what no name may hold.
+    expect(() => elastiCacheIamAuth({ ...base, cacheName: 'cache_1' })).toThrow(/lower-case/)
+    expect(() => elastiCacheIamAuth(null as unknown as typeof base)).toThrow(/options must be an object/)
+  })
+
+  it('refuses credentials without a non-empty key id and secret, whichever part is wrong', async () => {
+    const secretAccessKey = 'secret-not-secret'
+    for (const bad of [
+      null,
+      'AKIDEXAMPLENOTSECRET',
+      { secretAccessKey },
+      { accessKeyId: '', secretAccessKey },
+      { accessKeyId: 'AKIDEXAMPLENOTSECRET' },
+      { accessKeyId: 'AKIDEXAMPLENOTSECRET', secretAccessKey: 7 },
+    ]) {
+      const provider = elastiCacheIamAuth({
+        cacheName: 'c1',
+        userId: 'u',
+        region: 'eu-west-1',
+        credentials: async () => bad as unknown as typeof credentials,
+      })
+      await expect(provider()).rejects.toThrow(/non-empty accessKeyId and secretAccessKey/)
+    }
+  })
+
+  it('needs a region: the option, else AWS_REGION', () => {
+    const saved = process.env.AWS_REGION
+    try {
+      delete process.env.AWS_REGION
+      expect(() => elastiCacheIamAuth({ cacheName: 'c', userId: 'u', credentials })).toThrow(
+        /region is not set/,
+      )
+      process.env.AWS_REGION = ''
+      expect(() => elastiCacheIamAuth({ cacheName: 'c', userId: 'u', credentials })).toThrow(
+        /region is not set/,
+      )
+      process.env.AWS_REGION = 'eu-west-1'
+      expect(() => elastiCacheIamAuth({ cacheName: 'c', userId: 'u', credentials })).not.toThrow()
+    } finally {
+      if (saved === undefined) delete process.env.AWS_REGION
+      else process.env.AWS_REGION = saved
+    }
+  })
+
   it('asks the pool to authenticate live connections again an hour before the 12-hour limit, by default', () => {
     const provider = elastiCacheIamAuth({ cacheName: 'c', userId: 'u', region: 'r', credentials })
     expect(provider.reauthenticateAfterMs).toBe(11 * 3_600_000)

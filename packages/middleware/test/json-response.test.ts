@@ -301,21 +301,49 @@ describe('jsonResponse: any other thrown value → 500', () => {
   const circular: Record<string, unknown> = { name: 'loop' }
   circular.self = circular
 
+  const fn = () => 'fn'
   it.each([
-    ['Error', new Error('db password is test-password-not-secret')],
-    ['TypeError', new TypeError("Cannot read properties of undefined (reading 'x')")],
-    ['string', 'something broke'],
-    ['number', 42],
-    ['undefined', undefined],
-    ['null', null],
-    ['plain object', { message: 'object message', code: 'E_X' }],
-    ['circular object', circular],
-    ['BigInt', 10n],
-    ['symbol', Symbol('sym')],
-    ['function', () => 'fn'],
-    ['array', ['a', 1]],
-    ['null-prototype object', Object.create(null)],
-  ])('%s → 500 Internal Server Error, cause logged', async (_name, thrown) => {
+    [
+      'Error',
+      new Error('db password is test-password-not-secret'),
+      { name: 'Error', message: 'db password is test-password-not-secret', stack: expect.any(String) },
+    ],
+    [
+      'TypeError',
+      new TypeError("Cannot read properties of undefined (reading 'x')"),
+      {
+        name: 'TypeError',
+        message: "Cannot read properties of undefined (reading 'x')",
+        stack: expect.any(String),
+      },
+    ],
+    ['string', 'something broke', { type: 'string', value: '"something broke"' }],
+    ['number', 42, { type: 'number', value: '42' }],
+    ['undefined', undefined, { type: 'undefined', value: 'undefined' }],
+    ['null', null, { type: 'null', value: 'null' }],
+    [
+      'plain object',
+      { message: 'object message', code: 'E_X' },
+      { type: 'object', value: '{"message":"object message","code":"E_X"}' },
+    ],
+    ['circular object', circular, { type: 'object', value: '{"name":"loop","self":"[Circular]"}' }],
+    ['BigInt', 10n, { type: 'bigint', value: '"10n"' }],
+    // JSON has no symbol or function: their String() instead.
+    ['symbol', Symbol('sym'), { type: 'symbol', value: 'Symbol(sym)' }],
+    ['function', fn, { type: 'function', value: String(fn) }],
+    ['array', ['a', 1], { type: 'object', value: '["a",1]' }],
+    ['null-prototype object', Object.create(null), { type: 'object', value: '{}' }],
+    // JSON.stringify throws (toJSON), String() does not.
+    [
+      'object whose toJSON throws',
+      {
+        toJSON() {
+          throw new Error('no JSON')
+        },
+      },
+      { type: 'object', value: '[object Object]' },
+    ],
+  ])('%s → 500 Internal Server Error, cause logged', async (_name, thrown, logged) => {
     const { response, logs } = await run(() => {
       throw thrown
     })
@@ -330,7 +358,17 @@ describe('jsonResponse: any other thrown value → 500', () => {
       statusCode: 500,
       awsRequestId: requestId,
     })
-    expect(logs[0]?.error).toBeTypeOf('object')
+    expect(logs[0]?.error).toEqual(logged)
+  })
+
+  it('logs what an Error lacks as absent, and a field no String() can print as [unprintable]', async () => {
+    const error = new Error('x')
+    error.stack = undefined
+    Object.defineProperty(error, 'message', { value: Object.create(null) })
+    const { logs } = await run(() => {
+      throw error
+    })
+    expect(logs[0]?.error).toEqual({ name: 'Error', message: '[unprintable]' })
   })
 
   it('logs an Error with name, message, stack and its cause chain', async () => {
@@ -432,6 +470,8 @@ describe('jsonResponse: any other thrown value → 500', () => {
     expect(response.statusCode).toBe(500)
     expect(bodyOf(response)).toEqual({ message: 'Internal Server Error' })
     expect(logs).toHaveLength(1)
+    // `instanceof` throws on it, so it is no Error; neither JSON nor String() can print it.
+    expect(logs[0]?.error).toEqual({ type: 'object', value: '[unprintable]' })
   })
 
   it('survives an http error whose headers getter throws: status kept, headers dropped', async () => {
@@ -455,6 +495,14 @@ describe('jsonResponse: middy early timeout', () => {
     controller.abort()
     const { response } = await run(async () => {
       await sleep(1_000, undefined, { signal: controller.signal })
+    })
+    expect(response.statusCode).toBe(500)
+  })
+
+  it('an Error caused by a timeout is a 500 unless it is the AbortError of an abort by timeout', async () => {
+    const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError')
+    const { response } = await run(() => {
+      throw new Error('could not load the chunk', { cause: timeout })
     })
     expect(response.statusCode).toBe(500)
   })
@@ -660,6 +708,9 @@ describe('jsonResponse: middleware order and options', () => {
 
   it('rejects invalid option headers when the middleware is created', () => {
     expect(() => jsonResponse({ headers: { 'Bad Name': 'x' } })).toThrow(JsonResponseConfigError)
+    expect(() => jsonResponse({ headers: { 'Bad Name': 'x' } })).toThrow(
+      expect.objectContaining({ name: 'JsonResponseConfigError' }),
+    )
     expect(() => jsonResponse({ headers: { 'X-Ok': 'a\nb' } })).toThrow(TypeError)
   })
 })

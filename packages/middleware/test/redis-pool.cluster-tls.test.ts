@@ -106,4 +106,33 @@ describe('redisPool: cluster mode with TLS and a password provider', () => {
     )
     expect(await unchecked()).toMatchObject({ statusCode: 200, body: null })
   })
+
+  it('re-authenticates every node connection on the live connection, each on its own schedule', async () => {
+    let providerCalls = 0
+    const provider = Object.assign(
+      async () => {
+        providerCalls += 1
+        return password
+      },
+      { reauthenticateAfterMs: 200 },
+    )
+    const invoke = lambdaWith(
+      redisPool({ url: configurationEndpoint(), cluster: true, tls: { ca: certs.ca }, password: provider }),
+      async (_event, context) => {
+        await Promise.all([0, 1, 2, 3, 4, 5].map((n) => context.redis.set(`{r${n}}:v`, String(n))))
+        return null
+      },
+    )
+    expect(await invoke()).toMatchObject({ statusCode: 200 })
+    const connected = providerCalls
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    // Three node connections, each AUTHing again every 0.2 s: about 15 calls in a second, not the 5 of one
+    // schedule for the whole cluster.
+    expect(providerCalls - connected).toBeGreaterThanOrEqual(9)
+    expect(await invoke()).toMatchObject({ statusCode: 200 })
+    for (const node of cluster.nodes) {
+      const authed = { cli: (...args: string[]) => cluster.cli(node, ...args) }
+      await vi.waitFor(async () => expect(await connectedClients(authed)).toBe(1), { timeout: 5000 })
+    }
+  })
 })

@@ -83,6 +83,41 @@ describe('redisPool: cluster mode', () => {
     expect(seen[2]?.ms).toBeGreaterThanOrEqual(500)
   })
 
+  it("gives every node's next connect attempt what is left of a short invocation, and the full budget after", async () => {
+    let client: Cluster | undefined
+    const invoke = lambdaWith(
+      redisPool({ url: seed(), cluster: true, connectTimeout: 800 }),
+      async (_e, context) => {
+        client = context.redis
+        return context.redis.get('{n}:x')
+      },
+    )
+    const budgets = (): number[] => client?.nodes('all').map((node) => node.options.connectTimeout ?? 0) ?? []
+    expect(await invoke()).toMatchObject({ statusCode: 200 })
+    expect(budgets()).toEqual([800, 800, 800])
+    // 300 ms left, less the 50 ms margin: a node reconnecting now must give up in time for the 503.
+    expect(await invoke(300)).toMatchObject({ statusCode: 200 })
+    for (const ms of budgets()) expect(ms).toBeLessThanOrEqual(250)
+    expect(await invoke()).toMatchObject({ statusCode: 200 })
+    expect(budgets()).toEqual([800, 800, 800])
+  })
+
+  it('gives the nodes a cold client creates during a short invocation what is left of it', async () => {
+    let client: Cluster | undefined
+    const invoke = lambdaWith(
+      redisPool({ url: seed(), cluster: true, connectTimeout: 800, disablePrefetch: true }),
+      async (_e, context) => {
+        client = context.redis
+        return context.redis.get('{n}:x')
+      },
+    )
+    // The nodes are created after the budget was set, as the cluster learns its slots.
+    expect(await invoke(600)).toMatchObject({ statusCode: 200 })
+    const budgets = client?.nodes('all').map((node) => node.options.connectTimeout ?? 0) ?? []
+    expect(budgets).toHaveLength(3)
+    for (const ms of budgets) expect(ms).toBeLessThanOrEqual(550)
+  })
+
   it('answers 503 quickly when the whole cluster is unreachable', async () => {
     const rejections = trackUnhandledRejections()
     const invoke = lambdaWith(

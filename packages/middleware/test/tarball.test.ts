@@ -295,6 +295,44 @@ const proxyEvent = (world?: string) => ({
   requestContext: { requestId: 'tarball-test' },
 })
 
+describe('the pool from the tarball, in cluster mode without awaitConnection', () => {
+  it("answers 503 within the command budget while the cluster's endpoint accepts but never answers", () => {
+    // The handler's command waits in the Cluster client's own queue (no slots known yet): it must still be on its
+    // command budget, not the cluster's retries (seconds), or the Lambda times out instead of answering 503.
+    const script = `
+import { createServer } from 'node:net'
+import middy from '@middy/core'
+import { jsonResponse } from '@cubewalk/middleware/json-response'
+import { closeRedisPool, redisPool } from '@cubewalk/middleware/redis-pool'
+const held = []
+const server = createServer((socket) => held.push(socket))
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+const { port } = server.address()
+const handler = middy()
+  .use(jsonResponse({ logger: () => {} }))
+  .use(redisPool({ host: '127.0.0.1', port, cluster: true, awaitConnection: false, commandTimeout: 300 }))
+  .handler(async (_event, context) => context.redis.get('{k}:v'))
+const started = performance.now()
+const response = await handler({}, { getRemainingTimeInMillis: () => 2000 })
+const ms = Math.round(performance.now() - started)
+for (const socket of held) socket.destroy()
+await closeRedisPool()
+server.close()
+console.log(JSON.stringify({ statusCode: response.statusCode, ms }))
+`
+    writeFileSync(join(project, 'cluster-queue.mjs'), script)
+    const output = execFileSync(process.execPath, ['cluster-queue.mjs'], {
+      cwd: project,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    const result = JSON.parse(output.trim().split('\n').at(-1) ?? '') as { statusCode: number; ms: number }
+    expect(result.statusCode).toBe(503)
+    expect(result.ms).toBeLessThan(1000)
+  })
+})
+
 describe('the blocks example, bundled from the tarball, against a real Redis', () => {
   let redis: RedisProcess
   let lambda: BundleProcess

@@ -104,23 +104,12 @@ const authenticate = (stream: Socket, command: string): Promise<void> =>
  * handshake starved of CPU (a cold 128 MB Lambda) is slow because of the process, not the endpoint.
  */
 const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> => {
-  let done = false
-  let deadline: ProcessTimeDeadline | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    deadline = new ProcessTimeDeadline(
-      ms,
-      Number.POSITIVE_INFINITY,
-      () => done,
-      () => {
-        onTimeout()
-        reject(new ConnectTimeoutError(ms))
-      },
-    )
+  const timeout = Promise.withResolvers<never>()
+  const deadline = new ProcessTimeDeadline(ms, Number.POSITIVE_INFINITY, () => {
+    onTimeout()
+    timeout.reject(new ConnectTimeoutError(ms))
   })
-  return Promise.race([promise, timeout]).finally(() => {
-    done = true
-    deadline?.cancel()
-  })
+  return Promise.race([promise, timeout.promise]).finally(deadline.cancel)
 }
 
 /**

@@ -17,7 +17,12 @@ export class RedisNotReadyError extends Error {
 }
 
 const noop = (): void => {}
-const closedError = (): Error => new Error('Connection is closed.')
+
+// The small helpers below are function declarations, not arrow constants: Stryker (npm run mutation) mutates an
+// arrow constant once, when the module loads, which its per-test runs cannot switch; a body is mutated per call.
+function closedError(): Error {
+  return new Error('Connection is closed.')
+}
 
 /**
  * ioredis's "Failed to refresh slots cache." keeps the reason (refused, TLS, AUTH...) in `lastNodeError`; expose
@@ -25,22 +30,27 @@ const closedError = (): Error => new Error('Connection is closed.')
  */
 const withNodeCause = (error: Error): Error => {
   const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError
-  if (nodeError !== undefined && error.cause === undefined) error.cause = nodeError
+  // Equivalent when always true: an error without a node error would only get an own `cause: undefined`.
+  // Stryker disable next-line ConditionalExpression: see above
+  if (nodeError !== undefined) error.cause ??= nodeError
   return error
 }
 
-type SendCommand = Redis['sendCommand']
+type SendCommand = (command: Command, ...rest: unknown[]) => unknown
 
 /** The budget of one command: the pool's own timer instead of ioredis's wall-clock `commandTimeout`. */
-const commandTimedOut = (): Error => new Error('Command timed out')
+function commandTimedOut(): Error {
+  return new Error('Command timed out')
+}
 
 /**
  * The caller armed the command's own timeout (ioredis's public `Command#setTimeout`, e.g. a `WAIT` that may take
  * longer than the per-command budget): ioredis keeps the first timeout a command gets, and so does the pool.
  * ioredis keeps that timer in `_commandTimeoutTimer` until it fires or the command settles.
  */
-const hasOwnTimeout = (command: Command): boolean =>
-  (command as unknown as { _commandTimeoutTimer?: unknown })._commandTimeoutTimer !== undefined
+function hasOwnTimeout(command: Command): boolean {
+  return (command as unknown as { _commandTimeoutTimer?: unknown })._commandTimeoutTimer !== undefined
+}
 
 /** One registered client with the timeouts it currently runs with. */
 export class PoolEntry {
@@ -60,7 +70,9 @@ export class PoolEntry {
     this.client = client
     this.commandTimeout = commandTimeout
     this.connectTimeout = connectTimeout
-    if (client instanceof Redis) this.timeCommands(client)
+    // A Cluster's own commands too: one that waits in the Cluster's offline queue (slots not known yet) is on
+    // its budget from then on, not only once a node's connection takes it.
+    this.timeCommands(client)
     // Without an 'error' listener ioredis prints every connection error to stderr.
     client.on('error', (error: Error) => {
       this.lastError = withNodeCause(error)
@@ -69,28 +81,29 @@ export class PoolEntry {
       this.lastError = undefined
     })
     client.on('reconnecting', () => this.metrics?.count('RedisReconnects'))
-    if (client instanceof Cluster) {
-      client.on('node error', (error: Error) => {
-        this.lastError = error
-      })
-      // Nodes are created lazily (after MOVED, slot refreshes): give them the budget in force now.
-      client.on('+node', (node: Redis) => {
-        node.options.connectTimeout = this.connectTimeout
-        this.timeCommands(node)
-      })
-    }
+    // Only a Cluster emits these two.
+    client.on('node error', (error: Error) => {
+      this.lastError = error
+    })
+    // Nodes are created lazily (after MOVED, slot refreshes): give them the budget in force now.
+    client.on('+node', (node: Redis) => {
+      node.options.connectTimeout = this.connectTimeout
+      this.timeCommands(node)
+    })
   }
 
   /**
    * Gives every command sent on `connection` a {@link ProcessTimeDeadline}: `commandTimeout` ms of time the process
    * had, counted from the first send (a command waiting in the offline queue for a cold connection included), one
    * more look at the socket before giving up, and never past the invocation's deadline. It rejects with ioredis's
-   * own `Command timed out`, so callers and the error classification see the same error as before.
+   * own `Command timed out`, so callers and the error classification see the same error as before. A Cluster
+   * hands its commands on to its nodes' connections, where they already have their deadline.
    */
-  private timeCommands(connection: Redis): void {
-    const send: SendCommand = connection.sendCommand.bind(connection)
-    connection.sendCommand = (command, stream) => {
-      const sent = send(command, stream)
+  private timeCommands(connection: RedisPoolClient): void {
+    const send = connection.sendCommand.bind(connection) as SendCommand
+    // Every argument passes through: a Cluster's third one routes the command (a slot or a node).
+    connection.sendCommand = (command: Command, ...rest: unknown[]): unknown => {
+      const sent = send(command, ...rest)
       if (!command.isSettled && !this.timed.has(command) && !hasOwnTimeout(command)) {
         this.timed.add(command)
         const now = performance.now()
@@ -105,8 +118,8 @@ export class PoolEntry {
         const deadline = new ProcessTimeDeadline(
           this.commandTimeout,
           // A command outside an invocation (a reconnect's handshake between invocations) has only its budget.
+          // Stryker disable next-line EqualityOperator: `>=` differs only when the deadline is this very instant.
           this.wallDeadline > now ? this.wallDeadline : Number.POSITIVE_INFINITY,
-          () => command.isSettled,
           () => command.reject(commandTimedOut()),
         )
         command.promise.then(settled, settled)
@@ -127,6 +140,8 @@ export class PoolEntry {
   setTimeouts(commandTimeout: number, connectTimeout: number, wallDeadline = Number.POSITIVE_INFINITY): void {
     this.commandTimeout = commandTimeout
     this.wallDeadline = wallDeadline
+    // Equivalent when mutated: it only spares the hot path rewriting every node's option with the same value.
+    // Stryker disable next-line ConditionalExpression: see above
     if (connectTimeout === this.connectTimeout) return
     this.connectTimeout = connectTimeout
     const client = this.client
@@ -138,18 +153,16 @@ export class PoolEntry {
   }
 
   /**
-   * Resolves when the client is ready; rejects when it ends, or once `ms` of time the process had (see
+   * For a client that is neither ready nor ended (the middleware's cold path checks that just before): resolves
+   * when it becomes ready; rejects when it ends, or once `ms` of time the process had (see
    * {@link ProcessTimeDeadline}) or the invocation's deadline pass first.
    */
   ready(ms: number): Promise<void> {
     const client = this.client
-    if (client.status === 'ready') return Promise.resolve()
-    if (client.status === 'end') return Promise.reject(this.lastError ?? closedError())
+    // A client made lazy by the escape hatch; one that is reconnecting keeps its retry strategy's delay.
     if (client.status === 'wait') client.connect().catch(noop)
     return new Promise((resolve, reject) => {
-      let settled = false
       const finish = (error?: Error): void => {
-        settled = true
         deadline.cancel()
         client.off('ready', onReady)
         client.off('end', onEnd)
@@ -158,11 +171,8 @@ export class PoolEntry {
       }
       const onReady = (): void => finish()
       const onEnd = (): void => finish(this.lastError ?? closedError())
-      const deadline = new ProcessTimeDeadline(
-        ms,
-        this.wallDeadline,
-        () => settled,
-        () => finish(new RedisNotReadyError(ms, this.lastError)),
+      const deadline = new ProcessTimeDeadline(ms, this.wallDeadline, () =>
+        finish(new RedisNotReadyError(ms, this.lastError)),
       )
       client.once('ready', onReady)
       client.once('end', onEnd)
@@ -176,36 +186,39 @@ export class PoolEntry {
    */
   recycle(): void {
     const client = this.client
-    if (!(client instanceof Cluster) && client.status === 'ready') client.stream?.destroy()
+    if (!(client instanceof Cluster) && client.status === 'ready') client.stream.destroy()
   }
 
   /** QUIT when connected (bounded wait), otherwise disconnect; either way nothing reconnects afterwards. */
   async close(timeoutMs = 1000): Promise<void> {
     const client = this.client
     if (client.status === 'end') return
-    const wasReady = client.status === 'ready'
-    let timer: NodeJS.Timeout | undefined
-    const ended = new Promise<boolean>((resolve) => {
-      client.once('end', () => resolve(true))
-      // A client between reconnect attempts has no socket left to close and may never emit 'end'.
-      timer = setTimeout(() => resolve(false), wasReady ? timeoutMs : 200)
-    })
-    if (wasReady) client.quit().catch(noop)
-    else client.disconnect()
-    const clean = await ended
-    clearTimeout(timer)
-    if (clean) return
+    if (client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined
+      const ended = new Promise<boolean>((resolve) => {
+        client.once('end', () => resolve(true))
+        timer = setTimeout(() => resolve(false), timeoutMs)
+      })
+      client.quit().catch(noop)
+      const clean = await ended
+      clearTimeout(timer)
+      if (clean) return
+    }
+    // Not ready (a client between reconnect attempts has no socket to close and may never emit 'end'), or its
+    // QUIT went unanswered: disconnect() stops every reconnect, of each node too in cluster mode.
     client.disconnect()
     // ioredis's disconnect() half-closes the socket and destroys it only after another 2 s (its
     // disconnectTimeout) when the peer never answers: drop it now, so the client ends now, not 2 s later.
+    // Stryker disable next-line ConditionalExpression: equivalent; a Cluster has no `stream`, which `?.` skips.
     if (client instanceof Redis) client.stream?.destroy()
   }
 }
 
-const reconnectOnReadOnly = (error: Error): 2 | false =>
+function reconnectOnReadOnly(error: Error): 2 | false {
   // After a failover the old primary answers writes with READONLY: reconnect (the endpoint's DNS name now
-  // leads to the new primary) and send the failed command again there.
-  error.message.startsWith('READONLY') ? 2 : false
+  // leads to the new primary) and send the failed command again there. Any other error reply is the command's.
+  return error.message.startsWith('READONLY') ? 2 : false
+}
 
 /**
  * The escape hatch's options minus `commandTimeout`: the resolved config already took its value as the budget,
@@ -225,14 +238,14 @@ const connectionOptions = (config: ResolvedRedisPoolConfig): RedisOptions => {
     // Fail a queued command after one failed reconnect; the client ends after `reconnectAttempts` anyway.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
+    tls: config.tls,
   }
-  if (config.tls !== undefined) options.tls = config.tls
   const { password, username } = config
   // Every connection opens through the pool's connector: its connect budget counts time the process had.
   options.Connector = poolConnector(typeof password === 'function' ? password : undefined, username)
   if (typeof password === 'string') {
     options.password = password
-    if (username !== undefined) options.username = username
+    options.username = username
   }
   return options
 }
@@ -294,7 +307,9 @@ const createClient = (config: ResolvedRedisPoolConfig): RedisPoolClient =>
 const registry = new Map<string, PoolEntry>()
 
 /** The live entry for `key`, if any (the middleware's hot path). */
-export const lookupEntry = (key: string): PoolEntry | undefined => registry.get(key)
+export function lookupEntry(key: string): PoolEntry | undefined {
+  return registry.get(key)
+}
 
 /** The entry for this endpoint: the registered one while it lives, otherwise a new client. */
 export const obtainEntry = (config: ResolvedRedisPoolConfig): PoolEntry => {

@@ -14,7 +14,9 @@ const sliceMs = 25
  * checks the clock every {@link sliceMs} ms and does not count the time by which a check ran late: that time the
  * process could not have read any answer. When `budgetMs` of the remaining time are spent, or the wall-clock
  * `wallDeadline` (a `performance.now()` instant, e.g. the Lambda's own deadline) has come, it lets the sockets be
- * polled once more (`setImmediate` runs after the poll phase) and calls `expire` only if `settled()` is still false.
+ * polled once more (`setImmediate` runs after the poll phase) and calls `expire` unless the owner cancelled it
+ * meanwhile. The owner cancels it as soon as what it waits for settles: an answer read in that last poll cancels
+ * it before the immediate runs.
  *
  * A dead Redis keeps the process idle, so checks run on time and `expire` comes after `budgetMs` (plus about 1 ms
  * per check of timer granularity).
@@ -22,7 +24,6 @@ const sliceMs = 25
 export class ProcessTimeDeadline {
   private readonly budgetMs: number
   private readonly wallDeadline: number
-  private readonly settled: () => boolean
   private readonly expire: () => void
   private readonly started: number
   /** Time the process did not have: the sum of how late each check ran. */
@@ -31,10 +32,9 @@ export class ProcessTimeDeadline {
   private timer: NodeJS.Timeout | undefined
   private cancelled = false
 
-  constructor(budgetMs: number, wallDeadline: number, settled: () => boolean, expire: () => void) {
+  constructor(budgetMs: number, wallDeadline: number, expire: () => void) {
     this.budgetMs = budgetMs
     this.wallDeadline = wallDeadline
-    this.settled = settled
     this.expire = expire
     this.started = performance.now()
     this.due = this.started
@@ -44,8 +44,7 @@ export class ProcessTimeDeadline {
   /** Stops the deadline; `expire` will not be called. Safe to call more than once. */
   readonly cancel = (): void => {
     this.cancelled = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
+    clearTimeout(this.timer)
   }
 
   private schedule(now: number): void {
@@ -60,9 +59,8 @@ export class ProcessTimeDeadline {
     this.timer = setTimeout(this.check, Math.max(1, Math.ceil(left)))
   }
 
+  // Only a scheduled timer calls it, and cancel() clears that timer.
   private readonly check = (): void => {
-    this.timer = undefined
-    if (this.cancelled || this.settled()) return
     const now = performance.now()
     this.stalled += Math.max(0, now - this.due)
     if (now - this.started - this.stalled >= this.budgetMs || now >= this.wallDeadline) {
@@ -73,6 +71,6 @@ export class ProcessTimeDeadline {
   }
 
   private readonly lastLook = (): void => {
-    if (!this.cancelled && !this.settled()) this.expire()
+    if (!this.cancelled) this.expire()
   }
 }
