@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module'
 import { ReplyError } from 'ioredis'
 import { describe, expect, it } from 'vitest'
+import { isWrongPasswordReply } from '../src/redis-pool/errors.js'
 import { RedisNotReadyError } from '../src/redis-pool/pool.js'
 import { isRedisUnavailableError } from '../src/redis-pool.js'
 
@@ -137,5 +138,26 @@ describe('isRedisUnavailableError: ioredis errors, as built and as minified', ()
     expect(isRedisUnavailableError(new Error("READONLY You can't write against a read only replica."))).toBe(
       false,
     )
+  })
+})
+
+describe('isWrongPasswordReply: the server refused the credentials, and nothing else', () => {
+  it('is a WRONGPASS reply only', () => {
+    expect(
+      isWrongPasswordReply(new ReplyError('WRONGPASS invalid username-password pair or user is disabled.')),
+    ).toBe(true)
+    // ioredis 6's replies, as another copy of it builds them: named ReplyError.
+    const copied = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      name: 'ReplyError',
+    })
+    expect(isWrongPasswordReply(copied)).toBe(true)
+    expect(isWrongPasswordReply(new ReplyError('NOAUTH Authentication required.'))).toBe(false)
+    expect(
+      isWrongPasswordReply(new ReplyError('ERR AUTH <password> called without any password configured')),
+    ).toBe(false)
+    // A client-side error that merely mentions it, and things that are no errors at all.
+    expect(isWrongPasswordReply(new Error('WRONGPASS'))).toBe(false)
+    expect(isWrongPasswordReply({ name: 'ReplyError', message: 'WRONGPASS x' })).toBe(false)
+    expect(isWrongPasswordReply('WRONGPASS')).toBe(false)
   })
 })

@@ -7,7 +7,12 @@ import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
 import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { elastiCacheIamAuth } from '../src/elasticache-iam.js'
-import { closeRedisPool, getRedisClient, RedisPoolConfigError } from '../src/redis-pool.js'
+import {
+  closeRedisPool,
+  getRedisClient,
+  isRedisUnavailableError,
+  RedisPoolConfigError,
+} from '../src/redis-pool.js'
 
 const user = 'cubewalk-iam-user'
 const credentials = {
@@ -208,6 +213,49 @@ describe('redisPool with elastiCacheIamAuth: re-authentication of live connectio
     expect(refused).toContain('test-stale-password-not-secret')
     expect(await client.incr('reauth:counter')).toBeGreaterThan(0)
     expect(refused.filter((password) => password === 'test-new-password-not-secret')).toEqual([])
+  })
+
+  it('a provider without refused(): a refused password is still a Redis-unavailable error (503), never a TypeError', async () => {
+    await server.cli(
+      'ACL',
+      'SETUSER',
+      user,
+      'reset',
+      'on',
+      '>test-right-password-not-secret',
+      '~*',
+      '&*',
+      '+@all',
+    )
+    const provider = () => 'test-wrong-password-not-secret'
+    const client = getRedisClient({
+      host: server.host,
+      port: server.port,
+      username: user,
+      password: provider,
+    })
+    const errors: Error[] = []
+    client.on('error', (error: Error) => errors.push(error))
+    const failure = await client.ping().then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(isRedisUnavailableError(failure)).toBe(true)
+    expect(errors.map((error) => error.message).join('\n')).toContain('WRONGPASS')
+    expect(errors.some((error) => error instanceof TypeError)).toBe(false)
+  })
+
+  it('calls refused() for WRONGPASS only: an AUTH the server answers with another error leaves the password alone', async () => {
+    // No user named: AUTH <password> against a default user without a password answers ERR, not WRONGPASS.
+    await server.cli('ACL', 'SETUSER', 'default', 'reset', 'on', 'nopass', '~*', '&*', '+@all')
+    const refused: string[] = []
+    const provider = Object.assign(() => 'test-any-password-not-secret', {
+      refused: (password: string) => refused.push(password),
+    })
+    const client = getRedisClient({ host: server.host, port: server.port, password: provider })
+    client.on('error', () => {})
+    await client.ping().catch(() => undefined)
+    expect(refused).toEqual([])
   })
 
   it('rejects a reauthenticateAfterMs setTimeout cannot hold', () => {

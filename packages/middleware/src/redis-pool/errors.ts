@@ -65,8 +65,9 @@ const isReplyError = (error: Error): boolean =>
   error.name === 'ReplyError' || error instanceof ReplyErrorClass
 
 /** The server refused the credentials (WRONGPASS to AUTH), as opposed to a network or connection failure. */
-export const isWrongPasswordReply = (error: unknown): boolean =>
-  error instanceof Error && isReplyError(error) && error.message.startsWith('WRONGPASS')
+export function isWrongPasswordReply(error: unknown): boolean {
+  return error instanceof Error && isReplyError(error) && error.message.startsWith('WRONGPASS')
+}
 
 const field = (error: Error, key: string): unknown => (error as unknown as Record<string, unknown>)[key]
 
