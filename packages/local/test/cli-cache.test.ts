@@ -2,14 +2,10 @@
 // speaks TLS with the CA made at start), --cache plain for a bare redis-server, and a clear refusal of anything else.
 
 import { connect as connectTls } from 'node:tls'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pingRedis } from '../src/services/redis-server.js'
-import { startProcess } from '../src/testing/child-process.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
-
-const startScript = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
-const fixtureWiring = fileURLToPath(new URL('./support/fixture-wiring.ts', import.meta.url))
+import { startFixtureCli } from './support/fixture-cli.js'
 
 let assembly: FixtureAssembly
 beforeAll(() => {
@@ -17,22 +13,7 @@ beforeAll(() => {
 })
 afterAll(() => assembly.remove())
 
-const start = (args: string[]) =>
-  startProcess(
-    process.execPath,
-    [
-      startScript,
-      '--assembly',
-      assembly.dir,
-      '--wiring',
-      fixtureWiring,
-      '--quiet-functions',
-      '--port',
-      '0',
-      ...args,
-    ],
-    { env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' } },
-  )
+const start = (args: string[]) => startFixtureCli(assembly.dir, args)
 
 /** The certificate the server at `port` presents (not verified: the test only reads it). */
 const presentedIssuer = (port: number): Promise<string> =>

@@ -9,13 +9,12 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { parseInspectAddress } from '../src/cli/inspector.js'
-import { type Running, startProcess } from '../src/testing/child-process.js'
+import type { Running } from '../src/testing/child-process.js'
 import { call } from '../src/testing/http-client.js'
 import { type CdpEvent, type CdpSession, InspectorClient } from '../src/testing/inspector-client.js'
 import { ECHO_ASSET, type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
+import { startFixtureCli } from './support/fixture-cli.js'
 
-const fixtureWiring = fileURLToPath(new URL('./support/fixture-wiring.ts', import.meta.url))
-const startScript = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
 const echoSource = fileURLToPath(new URL('./fixtures/echo/index.mjs', import.meta.url))
 const handlerLine = readFileSync(echoSource, 'utf8').split('\n').indexOf('  invocations++')
 
@@ -33,21 +32,7 @@ afterEach(async () => {
 })
 
 function start(args: string[]): Running {
-  const run = startProcess(
-    process.execPath,
-    [
-      startScript,
-      '--assembly',
-      assembly.dir,
-      '--wiring',
-      fixtureWiring,
-      '--quiet-functions',
-      '--port',
-      '0',
-      ...args,
-    ],
-    { env: { ...process.env, REDIS_URL: '', PORT: '' } },
-  )
+  const run = startFixtureCli(assembly.dir, args)
   runs.add(run)
   return run
 }

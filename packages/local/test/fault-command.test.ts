@@ -6,14 +6,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../src/services/redis-server.js'
-import { runToExit, startProcess } from '../src/testing/child-process.js'
+import { runToExit } from '../src/testing/child-process.js'
 import { type FixtureAssembly, writeFixtureAssembly } from './fixture-assembly.js'
-
-const bin = fileURLToPath(new URL('../bin/cubewalk-local.mjs', import.meta.url))
-const fixtureWiring = fileURLToPath(new URL('./support/fixture-wiring.ts', import.meta.url))
+import { cliBin, startFixtureCli } from './support/fixture-cli.js'
 
 let assembly: FixtureAssembly
 beforeAll(() => {
@@ -22,17 +19,13 @@ beforeAll(() => {
 afterAll(() => assembly.remove())
 
 const run = (...args: string[]) =>
-  runToExit(process.execPath, [bin, ...args], { env: { ...process.env, CUBEWALK_ASSEMBLY: '' } })
+  runToExit(process.execPath, [cliBin, ...args], { env: { ...process.env, CUBEWALK_ASSEMBLY: '' } })
 
 const fault = (...args: string[]) => run('fault', '--assembly', assembly.dir, ...args)
 
 /** `cubewalk-local` serving the fixture assembly until stopped. */
 async function serve(...args: string[]) {
-  const runner = startProcess(
-    process.execPath,
-    [bin, '--assembly', assembly.dir, '--wiring', fixtureWiring, '--quiet-functions', '--port', '0', ...args],
-    { env: { ...process.env, REDIS_URL: '', PORT: '', CUBEWALK_CACHE: '' } },
-  )
+  const runner = startFixtureCli(assembly.dir, args)
   await runner.printed('Ctrl-C stops everything')
   return runner
 }
