@@ -159,6 +159,24 @@ describe('FaultRequestLog', () => {
     ])
   })
 
+  it('a freeze while frozen moves the thaw, earlier or later, for both freezes', () => {
+    log.applied({ kind: 'freeze', ms: 5000 }, 'frozen for 5s')
+    answer(1000, 503, 900)
+    log.applied({ kind: 'freeze', ms: 8000 }, 'frozen for 8s') // thaws at 9 s, not 5 s
+    answer(4500, 503, 900) // 5.5 s: past the first's planned thaw, still frozen
+    answer(4000, 200, 300) // 9.5 s, begun at 9.2 s
+    log.applied({ kind: 'freeze', ms: 30_000 }, 'frozen for 30s')
+    answer(1000, 503, 900)
+    log.applied({ kind: 'freeze', ms: 500 }, 'frozen for 500ms') // thaws sooner than planned
+    answer(1000, 200, 100)
+    expect(lines.filter((line) => line.includes('→'))).toEqual([
+      'fault redis:freeze 5s: 3 requests → 503 ×2, 200 ×1; first 200 after 9.5 s (500 ms after the thaw)',
+      'fault redis:freeze 8s: 2 requests → 200 ×1, 503 ×1; first 200 after 8.5 s (500 ms after the thaw)',
+      'fault redis:freeze 30s: 2 requests → 200 ×1, 503 ×1; first 200 after 2.0 s (500 ms after the thaw)',
+      'fault redis:freeze 500ms: 1 request → 200 ×1; first 200 after 1.0 s (500 ms after the thaw)',
+    ])
+  })
+
   it('summarises at exit what is still open', () => {
     log.applied({ kind: 'latency', ms: 900 }, 'slow')
     answer(1000, 503)

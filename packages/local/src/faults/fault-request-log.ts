@@ -4,7 +4,8 @@
 //   fault redis:freeze 5s: 14 requests → 503 ×12, 200 ×2; first 200 after 5.2 s (0.2 s after the thaw)
 //
 // A fault lasts from the moment it is applied until its end: at once for the instant ones (drop, expire-tokens,
-// failover, a restart of a running server), after its duration for a freeze, and at the fault that undoes it for
+// failover, a restart of a running server), after its duration for a freeze (a second freeze moves the thaw of
+// both), and at the fault that undoes it for
 // the others (a latency at `redis:latency off` or the next latency, a kill at `redis:restart`; anything at
 // `redis:heal`). Its requests are those answered from its start until its recovery, the first 2xx of a request
 // that began after the end (one in flight through the end proves nothing). Without one within
@@ -103,9 +104,16 @@ export class FaultRequestLog {
         endsOthers(['kill'], label)
         this.#begin(fault, label, startedAt, now)
         return
-      case 'freeze':
-        this.#begin(fault, label, startedAt, startedAt + fault.ms, 'the thaw')
+      case 'freeze': {
+        // A freeze of a frozen server moves its thaw (LocalCache.freeze): the earlier freeze now ends there too.
+        const thaw = startedAt + fault.ms
+        for (const episode of this.#open) {
+          if (episode.fault.kind === 'freeze' && this.#lasting(episode, now))
+            this.#end(episode, thaw, 'the thaw')
+        }
+        this.#begin(fault, label, startedAt, thaw, 'the thaw')
         return
+      }
       default:
         this.#begin(fault, label, startedAt, now)
     }
