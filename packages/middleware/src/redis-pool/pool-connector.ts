@@ -7,14 +7,19 @@ import { ProcessTimeDeadline } from './process-time-deadline.js'
 
 // Fetched when a connection is opened, not imported: an ESM `import` of node:net/node:tls builds their ESM
 // facades, ≈3 ms of every Lambda's cold start even though ioredis has already loaded them (docs/benchmarks.md).
-const net = () => process.getBuiltinModule('node:net')
-const tlsModule = () => process.getBuiltinModule('node:tls')
+function net(): typeof import('node:net') {
+  return process.getBuiltinModule('node:net')
+}
+function tlsModule(): typeof import('node:tls') {
+  return process.getBuiltinModule('node:tls')
+}
 
 type NetStream = Awaited<ReturnType<AbstractConnector['connect']>>
 type ConnectorConstructor = NonNullable<RedisOptions['Connector']>
 
 /** What ioredis hands a connector: the connection's own options (one node's, in cluster mode). */
 interface ConnectorOptions {
+  /** Node's default when unset: localhost. */
   host?: string
   port?: number
   /** A Unix socket instead of host and port (an escape-hatch option). */
@@ -26,9 +31,12 @@ interface ConnectorOptions {
   disconnectTimeout?: number
 }
 
-const closedMessage = 'Connection is closed.'
+/** ioredis's own message when a connection closes before it is ready. */
+function connectionClosed(): Error {
+  return new Error('Connection is closed.')
+}
 
-const ignoreError = (): void => {}
+function ignoreError(): void {}
 
 class ConnectTimeoutError extends Error {
   readonly code = 'ETIMEDOUT'
@@ -46,34 +54,40 @@ class AuthReplyError extends Error {
   }
 }
 
-const bulk = (value: string): string => `$${Buffer.byteLength(value)}\r\n${value}\r\n`
+function bulk(value: string): string {
+  return `$${Buffer.byteLength(value)}\r\n${value}\r\n`
+}
 
-const authCommand = (username: string | undefined, password: string): string =>
-  username === undefined
+function authCommand(username: string | undefined, password: string): string {
+  return username === undefined
     ? `*2\r\n${bulk('AUTH')}${bulk(password)}`
     : `*3\r\n${bulk('AUTH')}${bulk(username)}${bulk(password)}`
+}
 
-/** Resolves once the socket is connected (and the TLS handshake done); rejects on error or close. */
-const connected = (stream: Socket, tls: boolean): Promise<void> =>
-  new Promise((resolve, reject) => {
+/**
+ * Resolves once the socket is connected (and the TLS handshake done); rejects on error or close. Either way it
+ * removes its listeners: the stream goes to ioredis, whose handlers must be the only ones.
+ */
+function connected(stream: Socket, tls: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
     const event = tls ? 'secureConnect' : 'connect'
+    // The `event` listener is gone once it fired; after an error or a close the stream is discarded with it.
     const done = (error?: Error): void => {
-      stream.off(event, onConnect)
       stream.off('error', done)
       stream.off('close', onClose)
       if (error) reject(error)
       else resolve()
     }
-    const onConnect = (): void => done()
-    const onClose = (): void => done(new Error(closedMessage))
-    stream.once(event, onConnect)
+    const onClose = (): void => done(connectionClosed())
+    stream.once(event, () => done())
     stream.once('error', done)
     stream.once('close', onClose)
   })
+}
 
 /** Sends AUTH on the raw socket and reads the one-line reply, leaving the stream paused for ioredis. */
-const authenticate = (stream: Socket, command: string): Promise<void> =>
-  new Promise((resolve, reject) => {
+function authenticate(stream: Socket, command: string): Promise<void> {
+  return new Promise((resolve, reject) => {
     let reply = ''
     const done = (error?: Error): void => {
       stream.off('data', onData)
@@ -92,23 +106,23 @@ const authenticate = (stream: Socket, command: string): Promise<void> =>
       if (line === '+OK') done()
       else done(new AuthReplyError(line.startsWith('-') ? line.slice(1) : `unexpected AUTH reply ${line}`))
     }
-    const onClose = (): void => done(new Error(closedMessage))
+    const onClose = (): void => done(connectionClosed())
     stream.on('data', onData)
     stream.once('error', done)
     stream.once('close', onClose)
     stream.write(command)
   })
+}
 
 /**
  * `promise`, or a ConnectTimeoutError once `ms` of time the process had are spent: token signing or a TLS
  * handshake starved of CPU (a cold 128 MB Lambda) is slow because of the process, not the endpoint.
  */
-const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> => {
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   const timeout = Promise.withResolvers<never>()
-  const deadline = new ProcessTimeDeadline(ms, Number.POSITIVE_INFINITY, () => {
-    onTimeout()
-    timeout.reject(new ConnectTimeoutError(ms))
-  })
+  const deadline = new ProcessTimeDeadline(ms, Number.POSITIVE_INFINITY, () =>
+    timeout.reject(new ConnectTimeoutError(ms)),
+  )
   return Promise.race([promise, timeout.promise]).finally(deadline.cancel)
 }
 
@@ -133,11 +147,11 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, onTimeout: () => void):
  * A failure (provider, network, AUTH reply, timeout) is reported like a refused TCP connection: a destroyed
  * stream with `firstError` set, so ioredis emits the error and applies its retry strategy as usual.
  */
-export const poolConnector = (
+export function poolConnector(
   provider: RedisPasswordProvider | undefined,
   username: string | undefined,
-): ConnectorConstructor =>
-  class PoolConnector extends AbstractConnector {
+): ConnectorConstructor {
+  return class PoolConnector extends AbstractConnector {
     private readonly options: ConnectorOptions
 
     constructor(options: unknown) {
@@ -152,18 +166,18 @@ export const poolConnector = (
     }
 
     private async open(): Promise<NetStream> {
-      const { host = 'localhost', port = 6379, path, family, tls, connectTimeout = 10_000 } = this.options
+      const { host, port = 6379, path, family, tls, connectTimeout = 10_000 } = this.options
       const target = path ? { path } : family ? { host, port, family } : { host, port }
       this.firstError = undefined
       // A holder, not a `let`: the attempt below assigns it from inside a closure.
-      const state: { stream?: Socket; timedOut: boolean } = { timedOut: false }
+      const state: { stream?: Socket; abandoned?: true } = {}
       const attempt = async (): Promise<void> => {
         const password = provider === undefined ? undefined : await provider()
         if (provider !== undefined && typeof password !== 'string') {
           throw new TypeError('the password provider must return a string')
         }
         // Gave up (timeout) or disconnect() was called while the provider ran: open no socket at all.
-        if (state.timedOut || !this.connecting) return
+        if (state.abandoned || !this.connecting) return
         const stream = tls ? tlsModule().connect({ ...target, ...tls }) : net().connect(target)
         // ioredis listens for a stream's first 'error' only (`once`), and a TLS socket can emit a second one (the
         // peer's alert after a reset): unheard, that would be an uncaught exception, which ends a Lambda. The
@@ -176,17 +190,18 @@ export const poolConnector = (
           try {
             await authenticate(stream, authCommand(username, password))
           } catch (error) {
+            // A password comes only from a provider: `provider?.` is for the type checker.
+            // Stryker disable next-line OptionalChaining: see above
             if (isWrongPasswordReply(error)) provider?.refused?.(password)
             throw error
           }
         }
       }
       try {
-        await withTimeout(attempt(), connectTimeout, () => {
-          state.timedOut = true
-          state.stream?.destroy()
-        })
+        await withTimeout(attempt(), connectTimeout)
       } catch (error) {
+        // A timed-out attempt may still be awaiting its provider: it must open no socket when that returns.
+        state.abandoned = true
         if (this.connecting) this.firstError = error instanceof Error ? error : new Error(String(error))
         state.stream?.destroy()
       }
@@ -194,7 +209,7 @@ export const poolConnector = (
       // disconnect() was called while connecting: like ioredis's own connector, report the closed connection.
       if (!this.connecting) {
         stream?.destroy()
-        throw new Error(closedMessage)
+        throw connectionClosed()
       }
       if (stream === undefined || stream.destroyed) {
         const dead = stream ?? new (net().Socket)()
@@ -204,3 +219,4 @@ export const poolConnector = (
       return stream
     }
   }
+}
