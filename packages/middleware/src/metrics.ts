@@ -82,7 +82,7 @@ const maxDimensionValueLength = 1024
 const knownOptions = optionKeys<EmfMetricsOptions>({ namespace: true, dimensions: true, write: true })
 const units: ReadonlySet<string> = new Set(cloudWatchUnits)
 
-const checkName = (kind: 'metric' | 'dimension', name: unknown): string => {
+function checkName(kind: 'metric' | 'dimension', name: unknown): string {
   const max = kind === 'metric' ? maxNameLength : maxDimensionNameLength
   if (typeof name !== 'string' || name.length === 0 || name.length > max || name === '_aws') {
     throw new MetricsConfigError(`${kind} name must be a string of 1 to ${max} characters other than _aws`)
@@ -90,7 +90,7 @@ const checkName = (kind: 'metric' | 'dimension', name: unknown): string => {
   return name
 }
 
-const checkDimensionValue = (name: string, value: unknown): string => {
+function checkDimensionValue(name: string, value: unknown): string {
   // EMF wants at least one non-whitespace character; CloudWatch refuses a value that starts with ':'.
   if (
     typeof value !== 'string' ||
@@ -230,4 +230,6 @@ export class EmfMetrics implements MetricsSink {
 }
 
 /** The built-in EMF writer: `emfMetrics({ namespace: 'Cubewalk', dimensions: { ApiId } })`. See {@link EmfMetrics}. */
-export const emfMetrics = (options: EmfMetricsOptions): EmfMetrics => new EmfMetrics(options)
+export function emfMetrics(options: EmfMetricsOptions): EmfMetrics {
+  return new EmfMetrics(options)
+}

@@ -1,7 +1,7 @@
 import type { MetricsSink } from '../metrics.js'
 
 /** Checks a middleware's `metrics` option; `fail` builds that middleware's config error. */
-export const checkMetricsSink = (sink: unknown, fail: (message: string) => Error): MetricsSink => {
+export function checkMetricsSink(sink: unknown, fail: (message: string) => Error): MetricsSink {
   const candidate = sink as Partial<Record<keyof MetricsSink, unknown>> | null
   if (
     typeof candidate !== 'object' ||

@@ -164,14 +164,15 @@ export class RedisPoolConfigError extends TypeError {
 
 interface UrlParts {
   tls: boolean
-  host?: string
+  /** Empty for a url without one. */
+  host: string
   port?: number
   username?: string
   password?: string
   db?: number
 }
 
-const parseUrl = (url: string): UrlParts => {
+function parseUrl(url: string): UrlParts {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -181,14 +182,17 @@ const parseUrl = (url: string): UrlParts => {
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new RedisPoolConfigError(`url must start with redis:// or rediss://, not ${parsed.protocol}//`)
   }
-  const parts: UrlParts = { tls: parsed.protocol === 'rediss:' }
-  // WHATWG URLs keep the brackets of an IPv6 literal; sockets want the bare address.
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1')
-  if (host !== '') parts.host = host
+  const { hostname } = parsed
+  const parts: UrlParts = {
+    tls: parsed.protocol === 'rediss:',
+    // WHATWG URLs keep the brackets of an IPv6 literal; sockets want the bare address.
+    host: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname,
+  }
   if (parsed.port !== '') parts.port = Number(parsed.port)
   if (parsed.username !== '') parts.username = decodeURIComponent(parsed.username)
   if (parsed.password !== '') parts.password = decodeURIComponent(parsed.password)
-  const path = parsed.pathname.replace(/^\//, '')
+  // Without the leading slash (a url without a path has an empty one).
+  const path = parsed.pathname.slice(1)
   if (path !== '') {
     if (!/^\d+$/.test(path)) throw new RedisPoolConfigError('the url path must be a database number')
     parts.db = Number(path)
@@ -196,24 +200,24 @@ const parseUrl = (url: string): UrlParts => {
   return parts
 }
 
-const checkInt = (name: string, value: number, min: number): number => {
+function checkInt(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) {
     throw new RedisPoolConfigError(`${name} must be an integer ≥ ${min}, got ${String(value)}`)
   }
   return value
 }
 
-const checkPort = (port: number): number => {
+function checkPort(port: number): number {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new RedisPoolConfigError(`port must be an integer in 1..65535, got ${String(port)}`)
   }
   return port
 }
 
-const tlsOptions = (
+function tlsOptions(
   option: boolean | ConnectionOptions | undefined,
-  fromUrl: boolean,
-): ConnectionOptions | undefined => {
+  fromUrl: boolean | undefined,
+): ConnectionOptions | undefined {
   if (option === false && fromUrl) {
     throw new RedisPoolConfigError('tls: false contradicts a rediss:// url')
   }
@@ -221,16 +225,17 @@ const tlsOptions = (
   return option === true || fromUrl ? {} : undefined
 }
 
-const nodeKey = (node: RedisPoolNode): string =>
-  node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`
+function nodeKey(node: RedisPoolNode): string {
+  return node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`
+}
 
 /** Checks the options and resolves URL, defaults and the registry key. Throws {@link RedisPoolConfigError}. */
-export const resolveRedisPoolConfig = (options: RedisPoolOptions<string>): ResolvedRedisPoolConfig => {
+export function resolveRedisPoolConfig(options: RedisPoolOptions<string>): ResolvedRedisPoolConfig {
   if (typeof options !== 'object' || options === null) {
     throw new RedisPoolConfigError('options must be an object with at least url or host')
   }
   checkKnownKeys(options, knownOptions, (message) => new RedisPoolConfigError(message))
-  const fromUrl: UrlParts = options.url === undefined ? { tls: false } : parseUrl(options.url)
+  const fromUrl: Partial<UrlParts> = options.url === undefined ? {} : parseUrl(options.url)
   const host = options.host ?? fromUrl.host
   if (host === undefined || host === '') {
     throw new RedisPoolConfigError('set url (redis:// or rediss://) or host; neither was given')
