@@ -71,10 +71,13 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
   const { key, contextKey, commandTimeout, connectTimeout, timeoutMargin, awaitConnection } = config
 
   const recorder = config.metrics === undefined ? undefined : new MetricsRecorder(config.metrics)
-  /** The entry for this invocation (or the prefetch), recording into this middleware's metrics if it has any. */
+  /**
+   * The entry for this invocation (or the prefetch). Its commands and reconnects are recorded into this
+   * middleware's metrics, or into none: never into another middleware's that shares the connection.
+   */
   const entryFor = (): PoolEntry => {
     const entry = obtainEntry(config)
-    if (recorder !== undefined) entry.metrics = recorder
+    entry.metrics = recorder
     return entry
   }
 
@@ -87,11 +90,12 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
       : Number.POSITIVE_INFINITY
 
   // Budgets count time the process had (a loaded or starved event loop does not use them up), but never run
-  // past the invocation's own deadline: `performance.now() + budget`, the wall-clock cap.
+  // past the invocation's own deadline: `performance.now() + budget`, the wall-clock cap. A command sent after
+  // that deadline (work finished after the response) still has no more than the invocation's budget.
   const applyBudget = (entry: PoolEntry, budget: number): void => {
     entry.setTimeouts(
-      budget < commandTimeout ? Math.max(1, Math.floor(budget)) : commandTimeout,
-      budget < connectTimeout ? Math.max(1, Math.floor(budget)) : connectTimeout,
+      withinBudget(commandTimeout, budget),
+      withinBudget(connectTimeout, budget),
       performance.now() + Math.max(1, budget),
     )
   }
@@ -101,7 +105,8 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
     const entry = entryFor()
     applyBudget(entry, budget)
     try {
-      await entry.ready(budget < connectTimeout ? Math.max(1, Math.floor(budget)) : connectTimeout)
+      // The budget, not connectTimeout, when it is shorter: the error then names the time it really waited.
+      await entry.ready(withinBudget(connectTimeout, budget))
     } catch (cause) {
       throw serviceUnavailable(cause)
     }
@@ -115,7 +120,7 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
       if (awaitConnection) return redisPoolConnect(request)
       // The handler's first command waits for the connection in ioredis's offline queue instead.
       entry = entryFor()
-    } else if (recorder !== undefined) {
+    } else {
       entry.metrics = recorder
     }
     applyBudget(entry, budgetOf(request.context))
@@ -147,6 +152,11 @@ export function redisPool(options: RedisPoolOptions<string>): RedisPoolMiddlewar
   return { before: redisPoolBefore, after: redisPoolMetricsAfter, onError: redisPoolMetricsOnError }
 }
 
+/** `ms`, or what is left of the invocation's `budget` when that is shorter (at least 1 ms). */
+function withinBudget(ms: number, budget: number): number {
+  return Math.min(ms, Math.max(1, Math.floor(budget)))
+}
+
 /**
  * The pooled client for these options without middy: the live registered one, or a new one (which connects in the
  * background; commands queue until it is ready). Shares the registry with {@link redisPool}.
@@ -159,4 +169,6 @@ export function getRedisClient(options: RedisPoolOptions<string>): Redis | Clust
 }
 
 /** Closes every pooled client (QUIT, bounded) and empties the registry: for tests and graceful shutdown. */
-export const closeRedisPool = (): Promise<void> => closeAllEntries()
+export function closeRedisPool(): Promise<void> {
+  return closeAllEntries()
+}

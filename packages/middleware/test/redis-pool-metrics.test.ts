@@ -2,11 +2,19 @@
 // when Redis is killed, reconnects counted, one EMF line per invocation; and through Powertools Metrics.
 import { Metrics } from '@aws-lambda-powertools/metrics'
 import { type RedisProcess, startRedis } from '@cubewalk/redis-harness'
+import middy from '@middy/core'
+import createError from 'http-errors'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { emfMetrics } from '../src/metrics.js'
-import { closeRedisPool, RedisPoolConfigError, redisPool } from '../src/redis-pool.js'
+import {
+  closeRedisPool,
+  RedisPoolConfigError,
+  redisPool,
+  ServiceUnavailableError,
+} from '../src/redis-pool.js'
 import { collectLines, type EmfLine, expectEmf } from './support/emf.js'
 import { lambdaWith } from './support/invoke.js'
+import { lambdaContext } from './support/lambda-context.js'
 
 let server: RedisProcess
 
@@ -137,6 +145,75 @@ describe('redisPool metrics', () => {
     expect(up).not.toHaveProperty('RedisUnavailable')
     expect(valuesOf(up as EmfLine, 'RedisCommandLatency').length).toBeGreaterThan(0)
     expect(down).toMatchObject({ RedisUnavailable: 1, service: 'blocks' })
+  })
+
+  it("records each invocation's commands into the metrics of the middleware that served it, or none", async () => {
+    const sinks = ['a', 'b'].map(() => collectLines())
+    const [a, b] = sinks.map(({ write }) => emfMetrics({ namespace: 'Cubewalk', write }))
+    // Three middlewares sharing one pooled connection: two with metrics of their own, one without.
+    const handler = async (
+      _event: unknown,
+      context: { redis: { get: (key: string) => Promise<unknown> } },
+    ) => ({
+      value: await context.redis.get('m3:key'),
+    })
+    const invokeA = lambdaWith(redisPool({ url: server.url, metrics: a }), handler)
+    const invokeB = lambdaWith(redisPool({ url: server.url, metrics: b }), handler)
+    const invokeNone = lambdaWith(redisPool({ url: server.url }), handler)
+    const latencies = (lines: string[]) =>
+      lines.map((line) => valuesOf(expectEmf(line), 'RedisCommandLatency').length)
+    // Warm: the cold start's handshake is in its first line.
+    expect(await invokeA()).toMatchObject({ statusCode: 200 })
+    for (const sink of sinks) sink.lines.length = 0
+    for (const invoke of [invokeB, invokeNone, invokeA, invokeNone, invokeB]) {
+      expect(await invoke()).toMatchObject({ statusCode: 200 })
+    }
+    // Each line holds its own invocation's GET: none of the other's, none of the unmetered ones'.
+    expect(latencies(sinks[0]?.lines ?? [])).toEqual([1])
+    expect(latencies(sinks[1]?.lines ?? [])).toEqual([1, 1])
+  })
+
+  describe('what counts as RedisUnavailable', () => {
+    const metered = (handler: () => Promise<unknown>) => {
+      const { lines, write } = collectLines()
+      const metrics = emfMetrics({ namespace: 'Cubewalk', write })
+      return { lines, invoke: lambdaWith(redisPool({ url: server.url, metrics }), handler) }
+    }
+
+    it('a Redis error thrown by the handler: turned into a 503 and counted', async () => {
+      const { lines, invoke } = metered(async () => {
+        throw new Error('Connection is closed.')
+      })
+      expect(await invoke()).toMatchObject({ statusCode: 503 })
+      expect(expectEmf(lines.at(-1) as string)).toMatchObject({ RedisUnavailable: 1 })
+    })
+
+    it('an error that is not about Redis: not counted', async () => {
+      const { lines, invoke } = metered(async () => {
+        throw createError(400, 'bad block')
+      })
+      expect(await invoke()).toMatchObject({ statusCode: 400 })
+      for (const line of lines) expect(expectEmf(line)).not.toHaveProperty('RedisUnavailable')
+    })
+
+    it('a 503 another middleware answered (a fallback response): not counted', async () => {
+      const { lines, write } = collectLines()
+      const metrics = emfMetrics({ namespace: 'Cubewalk', write })
+      const lambda = middy()
+        .use(redisPool({ url: server.url, metrics }))
+        // Runs its onError before the pool's (middy runs onError in reverse order): it answers from elsewhere.
+        .use({
+          onError: (request) => {
+            request.response = { statusCode: 200, body: '{"from":"fallback"}' }
+          },
+        })
+        .handler(async () => {
+          throw new ServiceUnavailableError(new Error('Connection is closed.'))
+        })
+      const response = await lambda({}, lambdaContext(6000))
+      expect(response).toMatchObject({ statusCode: 200 })
+      for (const line of lines) expect(expectEmf(line)).not.toHaveProperty('RedisUnavailable')
+    })
   })
 
   it('refuses a metrics option that is not a sink', () => {

@@ -4,7 +4,8 @@
 import { connectedClients, type RedisProcess, startRedis } from '@cubewalk/redis-harness'
 import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { closeRedisPool, getRedisClient } from '../src/redis-pool.js'
+import { closeRedisPool, getRedisClient, redisPool } from '../src/redis-pool.js'
+import { lambdaWith } from './support/invoke.js'
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js'
 
 let server: RedisProcess
@@ -97,5 +98,14 @@ describe('closeRedisPool', () => {
     const next = await readyClient(server.port)
     expect(next).not.toBe(client)
     expect(next.status).toBe('ready')
+  })
+
+  it('during an invocation: a timed-out command after it is still a 503 (no pooled client left to recycle)', async () => {
+    const invoke = lambdaWith(redisPool({ url: server.url }), async () => {
+      // A graceful shutdown that closes the pool while the invocation still runs.
+      await closeRedisPool()
+      throw new Error('Command timed out')
+    })
+    expect(await invoke()).toMatchObject({ statusCode: 503, body: { message: 'Service Unavailable' } })
   })
 })

@@ -94,6 +94,22 @@ describe('a pooled connection', () => {
     expect(gate.accepted).toBe(1)
   })
 
+  it('a budget shorter than connectTimeout: the 503 names the time it really waited, not connectTimeout', async () => {
+    gate = await startGate(redisPort)
+    gate.hold()
+    const { invoke } = pooled({ host: '127.0.0.1', port: gate.port, connectTimeout: 3000 })
+    // 400 ms left, minus the 50 ms margin.
+    const down = await invoke(400)
+    expect(down.statusCode).toBe(503)
+    expect(down.ms).toBeLessThan(1500)
+    const [cause] = causes()
+    const waited = Number(
+      /^RedisNotReadyError: Redis connection not ready within (\d+) ms$/.exec(cause ?? '')?.[1],
+    )
+    expect(waited).toBeGreaterThan(300)
+    expect(waited).toBeLessThanOrEqual(350)
+  })
+
   it('a command timed out while the connection was still connecting: 503, and that connection is kept', async () => {
     gate = await startGate(redisPort)
     gate.hold()
@@ -297,5 +313,26 @@ describe('command budgets', () => {
     // Work outside an invocation, e.g. a write finished after the response: 0.2 to 0.3 s (the server checks
     // blocking timeouts 10 times a second), within its budget of 1 s.
     await expect(pooledClient?.blpop(`lifecycle:after-deadline:${process.pid}`, 0.2)).resolves.toBeNull()
+  })
+
+  it("bounds a command sent after the deadline by the invocation's budget when that is shorter than commandTimeout", async () => {
+    let pooledClient: Redis | undefined
+    const invoke = lambdaWith(
+      redisPool({ host: '127.0.0.1', port: redisPort, commandTimeout: 3000 }),
+      async (_event, context) => {
+        pooledClient = context.redis
+        return { value: await context.redis.get('lifecycle:missing') }
+      },
+    )
+    // A budget of 350 ms: 400 ms left, minus the 50 ms margin.
+    expect(await invoke(400)).toMatchObject({ statusCode: 200 })
+    await sleep(450)
+    const started = performance.now()
+    // The server would answer after 2 s; the budget ends it first.
+    await expect(pooledClient?.blpop(`lifecycle:after-short-deadline:${process.pid}`, 2)).rejects.toThrow(
+      'Command timed out',
+    )
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300)
+    expect(performance.now() - started).toBeLessThan(1500)
   })
 })
