@@ -79,6 +79,7 @@ const maxNameLength = 255
 const maxDimensionNameLength = 250
 const maxDimensionValueLength = 1024
 
+// Stryker disable next-line BooleanLiteral: optionKeys reads only the keys (`true` is for the compiler).
 const knownOptions = optionKeys<EmfMetricsOptions>({ namespace: true, dimensions: true, write: true })
 const units: ReadonlySet<string> = new Set(cloudWatchUnits)
 
@@ -162,7 +163,8 @@ export class EmfMetrics implements MetricsSink {
     checkName('metric', name)
     if (!units.has(unit))
       throw new MetricsConfigError(`unit of ${name} must be a CloudWatch unit, got ${String(unit)}`)
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    // Number.isFinite is false for anything but a finite number: a string is never coerced.
+    if (!Number.isFinite(value)) {
       throw new MetricsConfigError(`value of ${name} must be a finite number`)
     }
     if (this.#defaultDimensions.has(name) || this.#dimensions.has(name)) {

@@ -162,4 +162,88 @@ describe('emfMetrics', () => {
     expect(line.D0).toBe('replaced')
     expect(line._aws.CloudWatchMetrics[0]?.Dimensions[0]).toHaveLength(30)
   })
+
+  it('accepts every limit of the EMF specification exactly, and refuses one more', () => {
+    const { lines, write } = collectLines()
+    const dimensions = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`D${i}`, 'v']))
+    const longest = emfMetrics({ namespace: 'n'.repeat(255), dimensions, write })
+    longest.addMetric('m'.repeat(255), 'Count', 1).publishStoredMetrics()
+    expect(expectEmf(lines[0] as string)._aws.CloudWatchMetrics[0]?.Dimensions[0]).toHaveLength(30)
+
+    const metrics = emfMetrics({ namespace: 'Cubewalk', write })
+    metrics.addDimension('d'.repeat(250), 'v'.repeat(1024))
+    const thrown = (action: () => unknown): string => {
+      try {
+        action()
+      } catch (error) {
+        expect(error).toBeInstanceOf(MetricsConfigError)
+        expect((error as Error).name).toBe('MetricsConfigError')
+        return (error as Error).message
+      }
+      throw new Error('expected a MetricsConfigError')
+    }
+    expect(thrown(() => metrics.addMetric('m'.repeat(256), 'Count', 1))).toBe(
+      'emfMetrics: metric name must be a string of 1 to 255 characters other than _aws',
+    )
+    expect(thrown(() => metrics.addMetric(5 as never, 'Count', 1))).toBe(
+      'emfMetrics: metric name must be a string of 1 to 255 characters other than _aws',
+    )
+    expect(thrown(() => metrics.addDimension('d'.repeat(251), 'v'))).toBe(
+      'emfMetrics: dimension name must be a string of 1 to 250 characters other than _aws',
+    )
+    expect(thrown(() => metrics.addDimension('Reason', 'v'.repeat(1025)))).toBe(
+      "emfMetrics: dimension Reason needs a value of 1 to 1024 characters, not blank, not starting with ':'",
+    )
+    expect(thrown(() => metrics.addMetric('Latency', 'Milliseconds', Number.POSITIVE_INFINITY))).toBe(
+      'emfMetrics: value of Latency must be a finite number',
+    )
+    expect(thrown(() => metrics.addMetric('Latency', 'Milliseconds', '1' as never))).toBe(
+      'emfMetrics: value of Latency must be a finite number',
+    )
+  })
+
+  it.each([
+    [null, 'emfMetrics: needs an options object with a namespace'],
+    ['Cubewalk', 'emfMetrics: needs an options object with a namespace'],
+    [
+      { namespace: 'Cubewalk', dimensions: null },
+      'emfMetrics: dimensions must be an object of name → value strings',
+    ],
+    [
+      { namespace: 'Cubewalk', dimensions: 'ApiId' },
+      'emfMetrics: dimensions must be an object of name → value strings',
+    ],
+  ])('refuses options %j: %s', (options, message) => {
+    expect(() => emfMetrics(options as never)).toThrow(
+      new MetricsConfigError(message.replace('emfMetrics: ', '')),
+    )
+  })
+
+  it('a line dimension that overrides a default one is named once in the directive', () => {
+    const { lines, write } = collectLines()
+    const metrics = emfMetrics({ namespace: 'Cubewalk', dimensions: { ApiId: 'default' }, write })
+    metrics
+      .addDimension('ApiId', 'this-line')
+      .addMetric('RedisUnavailable', 'Count', 1)
+      .publishStoredMetrics()
+    const line = expectEmf(lines[0] as string)
+    expect(line.ApiId).toBe('this-line')
+    expect(line._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['ApiId']])
+  })
+
+  it('at 100 metrics: a value of one already there joins it; a new one starts a line with the same dimensions', () => {
+    const { lines, write } = collectLines()
+    const metrics = emfMetrics({ namespace: 'Cubewalk', write })
+    metrics.addDimension('Reason', 'UnknownToken')
+    for (let i = 0; i < 100; i++) metrics.addMetric(`Metric${i}`, 'Count', 1)
+    metrics.addMetric('Metric0', 'Count', 2)
+    expect(lines).toEqual([])
+    metrics.addMetric('Metric100', 'Count', 1)
+    metrics.publishStoredMetrics()
+    const [full, rest] = lines.map(expectEmf)
+    expect(full?.Metric0).toEqual([1, 2])
+    expect(full?._aws.CloudWatchMetrics[0]?.Metrics).toHaveLength(100)
+    expect(rest?.Metric100).toBe(1)
+    expect(rest?.Reason).toBe('UnknownToken')
+  })
 })
