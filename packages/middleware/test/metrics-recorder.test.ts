@@ -61,6 +61,8 @@ describe('checkMetricsSink', () => {
 
   it.each([
     ['null', null],
+    ['undefined', undefined],
+    ['a string', 'emf'],
     ['a function', () => {}],
     ['no addMetric', { ...complete, addMetric: undefined }],
     ['no addDimension', { ...complete, addDimension: 'yes' }],

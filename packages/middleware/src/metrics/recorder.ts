@@ -2,11 +2,9 @@ import type { MetricsSink } from '../metrics.js'
 
 /** Checks a middleware's `metrics` option; `fail` builds that middleware's config error. */
 export function checkMetricsSink(sink: unknown, fail: (message: string) => Error): MetricsSink {
-  const candidate = sink as Partial<Record<keyof MetricsSink, unknown>> | null
+  const candidate = sink as Partial<Record<keyof MetricsSink, unknown>> | null | undefined
   if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.addMetric !== 'function' ||
+    typeof candidate?.addMetric !== 'function' ||
     typeof candidate.addDimension !== 'function' ||
     typeof candidate.publishStoredMetrics !== 'function'
   ) {
