@@ -10,6 +10,8 @@ class FakeConnection extends EventEmitter {
   status = 'connecting'
   readonly auths: string[][] = []
   readonly errors: Error[] = []
+  /** What AUTH does besides being recorded: by default the server accepts it. */
+  onAuth: () => void = () => {}
 
   constructor() {
     super()
@@ -18,6 +20,7 @@ class FakeConnection extends EventEmitter {
 
   async auth(...args: string[]): Promise<'OK'> {
     this.auths.push(args)
+    this.onAuth()
     return 'OK'
   }
 
@@ -31,6 +34,11 @@ function watch(provider: () => Promise<unknown>, username: string | undefined, a
   const connection = new FakeConnection()
   keepAuthenticated(connection as unknown as Redis, provider as () => Promise<string>, username, afterMs)
   return connection
+}
+
+/** ioredis's reply to a refused AUTH: a ReplyError. */
+function replyError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'ReplyError' })
 }
 
 beforeEach(() => {
@@ -129,5 +137,92 @@ describe('keepAuthenticated', () => {
       connection.emit(event)
       expect(vi.getTimerCount()).toBe(0)
     }
+  })
+
+  it('a second ready while a timer is armed replaces it: one AUTH, one timer', async () => {
+    const connection = watch(async () => 'token', 'u', 1_000)
+    connection.becomeReady()
+    await vi.advanceTimersByTimeAsync(500)
+    connection.becomeReady()
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(connection.auths).toEqual([['u', 'token']])
+  })
+
+  it('never keeps the process alive: its timers are unref()ed', async () => {
+    const timers: NodeJS.Timeout[] = []
+    const fakeSetTimeout = globalThis.setTimeout
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((...args: Parameters<typeof setTimeout>) => {
+      const timer = fakeSetTimeout(...args)
+      timers.push(timer)
+      return timer
+    }) as typeof setTimeout)
+    const connection = watch(async () => 'token', 'u', 1_000)
+    connection.becomeReady()
+    await vi.advanceTimersByTimeAsync(1_000)
+    vi.restoreAllMocks()
+    expect(connection.auths).toHaveLength(1)
+    expect(timers).toHaveLength(2)
+    for (const timer of timers) expect(timer.hasRef()).toBe(false)
+  })
+
+  it('a connection that closes while its AUTH is answered arms nothing', async () => {
+    const connection = watch(async () => 'token', 'u', 1_000)
+    connection.onAuth = () => {
+      connection.status = 'end'
+    }
+    connection.becomeReady()
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(connection.auths).toHaveLength(1)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it.each([
+    ['WRONGPASS from the server', () => replyError('WRONGPASS invalid username-password pair'), ['stale']],
+    ['another reply error', () => replyError('ERR max number of clients reached'), []],
+    ['a closed connection', () => new Error('WRONGPASS-looking but not a reply'), []],
+  ])(
+    're-AUTH refused with %s: the provider hears of that password only for WRONGPASS',
+    async (_name, error, heard) => {
+      const refused: string[] = []
+      const provider = Object.assign(async () => 'stale', {
+        refused: (password: string) => refused.push(password),
+      })
+      const connection = watch(provider, 'u', 1_000)
+      connection.onAuth = () => {
+        throw error()
+      }
+      connection.becomeReady()
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(refused).toEqual(heard)
+      expect(connection.errors).toHaveLength(1)
+    },
+  )
+
+  it('a provider that fails is no refused password: nothing to tell it', async () => {
+    const refused: string[] = []
+    const provider = Object.assign(
+      async () => {
+        throw replyError('WRONGPASS from somewhere else')
+      },
+      { refused: (password: string) => refused.push(password) },
+    )
+    const connection = watch(provider, 'u', 1_000)
+    connection.becomeReady()
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(refused).toEqual([])
+    expect(connection.errors.map((error) => error.message)).toEqual(['WRONGPASS from somewhere else'])
+  })
+
+  it('a provider without refused(): a WRONGPASS is reported on the connection all the same', async () => {
+    const connection = watch(async () => 'stale', 'u', 1_000)
+    connection.onAuth = () => {
+      throw replyError('WRONGPASS invalid username-password pair')
+    }
+    connection.becomeReady()
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(connection.errors.map((error) => error.message)).toEqual([
+      'WRONGPASS invalid username-password pair',
+    ])
   })
 })

@@ -24,7 +24,7 @@ export const keepAuthenticated = (
 ): void => {
   let timer: NodeJS.Timeout | undefined
   const disarm = (): void => {
-    if (timer !== undefined) clearTimeout(timer)
+    clearTimeout(timer)
     timer = undefined
   }
   const arm = (delay: number): void => {
