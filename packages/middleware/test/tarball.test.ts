@@ -333,6 +333,43 @@ console.log(JSON.stringify({ statusCode: response.statusCode, ms }))
   })
 })
 
+describe('the metrics of two pools from the tarball sharing one connection', () => {
+  it("records each invocation's commands into the metrics of the middleware that served it, or none", () => {
+    const script = `
+import middy from '@middy/core'
+import { jsonResponse } from '@cubewalk/middleware/json-response'
+import { emfMetrics } from '@cubewalk/middleware/metrics'
+import { closeRedisPool, redisPool } from '@cubewalk/middleware/redis-pool'
+const url = process.argv[2]
+const lines = []
+const lambda = (options) =>
+  middy()
+    .use(jsonResponse({ logger: () => {} }))
+    .use(redisPool({ url, ...options }))
+    .handler(async (_event, context) => context.redis.get('tarball:metrics'))
+const metered = lambda({ metrics: emfMetrics({ namespace: 'Tarball', write: (line) => lines.push(line) }) })
+const unmetered = lambda({})
+const context = { getRemainingTimeInMillis: () => 3000 }
+await metered({}, context)
+lines.length = 0
+await unmetered({}, context)
+await unmetered({}, context)
+await metered({}, context)
+await closeRedisPool()
+console.log(JSON.stringify(lines.map((line) => [JSON.parse(line).RedisCommandLatency].flat().length)))
+`
+    writeFileSync(join(project, 'shared-metrics.mjs'), script)
+    const output = execFileSync(process.execPath, ['shared-metrics.mjs', inject('redisUrl')], {
+      cwd: project,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    // One line, with the metered invocation's GET alone: not the two unmetered ones before it.
+    expect(JSON.parse(output.trim().split('\n').at(-1) ?? '')).toEqual([1])
+  })
+})
+
 describe('the blocks example, bundled from the tarball, against a real Redis', () => {
   let redis: RedisProcess
   let lambda: BundleProcess
