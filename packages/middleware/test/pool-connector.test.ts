@@ -88,6 +88,18 @@ function connector(
   return new Connector(options) as TestConnector
 }
 
+/** A connector to a stand-in that accepts TCP but never answers the TLS handshake nor closes what the client ends. */
+async function silentTlsConnector(options: Record<string, unknown> = {}): Promise<TestConnector> {
+  const { port } = await standIn([], { allowHalfOpen: true })
+  return connector(port, undefined, undefined, {
+    host: '127.0.0.1',
+    port,
+    tls: {},
+    connectTimeout: 10_000,
+    ...options,
+  })
+}
+
 /** The stream goes to ioredis, which adds its own handlers: the connector's must all be gone. */
 function expectOnlyTheErrorGuard(stream: Socket): void {
   for (const event of ['data', 'close', 'connect', 'secureConnect']) {
@@ -280,14 +292,7 @@ describe('poolConnector: disconnect() while connecting', () => {
   })
 
   it('during a TLS handshake the server never answers: rejects once disconnectTimeout destroys the socket', async () => {
-    const { port } = await standIn([], { allowHalfOpen: true })
-    const c = connector(port, undefined, undefined, {
-      host: '127.0.0.1',
-      port,
-      tls: {},
-      connectTimeout: 10_000,
-      disconnectTimeout: 50,
-    })
+    const c = await silentTlsConnector({ disconnectTimeout: 50 })
     const connecting = c.connect(emitNothing)
     await sleep(50)
     const started = performance.now()
@@ -298,13 +303,7 @@ describe('poolConnector: disconnect() while connecting', () => {
   })
 
   it('disconnectTimeout defaults to ioredis’s 2 s: the socket is given time to close by itself', async () => {
-    const { port } = await standIn([], { allowHalfOpen: true })
-    const c = connector(port, undefined, undefined, {
-      host: '127.0.0.1',
-      port,
-      tls: {},
-      connectTimeout: 10_000,
-    })
+    const c = await silentTlsConnector()
     const connecting = c.connect(emitNothing)
     let settled = false
     connecting.then(

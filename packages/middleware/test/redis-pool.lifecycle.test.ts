@@ -300,36 +300,22 @@ describe('command budgets', () => {
   })
 
   it("gives a command sent after the invocation's deadline its whole budget, not the past deadline", async () => {
-    let pooledClient: Redis | undefined
-    const invoke = lambdaWith(
-      redisPool({ host: '127.0.0.1', port: redisPort, commandTimeout: 1000 }),
-      async (_event, context) => {
-        pooledClient = context.redis
-        return { value: await context.redis.get('lifecycle:missing') }
-      },
-    )
+    const { invoke, client } = pooled({ host: '127.0.0.1', port: redisPort, commandTimeout: 1000 })
     expect(await invoke(1200)).toMatchObject({ statusCode: 200 })
     await sleep(1250)
     // Work outside an invocation, e.g. a write finished after the response: 0.2 to 0.3 s (the server checks
     // blocking timeouts 10 times a second), within its budget of 1 s.
-    await expect(pooledClient?.blpop(`lifecycle:after-deadline:${process.pid}`, 0.2)).resolves.toBeNull()
+    await expect(client().blpop(`lifecycle:after-deadline:${process.pid}`, 0.2)).resolves.toBeNull()
   })
 
   it("bounds a command sent after the deadline by the invocation's budget when that is shorter than commandTimeout", async () => {
-    let pooledClient: Redis | undefined
-    const invoke = lambdaWith(
-      redisPool({ host: '127.0.0.1', port: redisPort, commandTimeout: 3000 }),
-      async (_event, context) => {
-        pooledClient = context.redis
-        return { value: await context.redis.get('lifecycle:missing') }
-      },
-    )
+    const { invoke, client } = pooled({ host: '127.0.0.1', port: redisPort, commandTimeout: 3000 })
     // A budget of 350 ms: 400 ms left, minus the 50 ms margin.
     expect(await invoke(400)).toMatchObject({ statusCode: 200 })
     await sleep(450)
     const started = performance.now()
     // The server would answer after 2 s; the budget ends it first.
-    await expect(pooledClient?.blpop(`lifecycle:after-short-deadline:${process.pid}`, 2)).rejects.toThrow(
+    await expect(client().blpop(`lifecycle:after-short-deadline:${process.pid}`, 2)).rejects.toThrow(
       'Command timed out',
     )
     expect(performance.now() - started).toBeGreaterThanOrEqual(300)
